@@ -8,12 +8,71 @@
 //!   Hotmart's is the account's *hottok*, sent in the `X-HOTMART-HOTTOK`
 //!   header (v2.0.0) or as the `hottok` body field (v1). The crate checks it in
 //!   constant time and fails closed.
-//! * **Parsing**: one `parse(&[u8])` for every payload version, into strongly
-//!   typed values that borrow from the body ([`Text`]).
+//! * **Parsing**: one [`parse`] for every payload version (2.0.0 JSON, v1 form
+//!   postbacks, v1 JSON events), into strongly typed values that borrow from
+//!   the body ([`Text`]). Unknown events and enum values are kept, never
+//!   errors: an authentic delivery must be answered `2xx`, or Hotmart may
+//!   switch the endpoint off.
+//!
+//! # Parsing
+//!
+//! ```
+//! use hotmart_webhook::{parse, Event, Webhook};
+//!
+//! let body = std::fs::read("tests/fixtures/v2/PURCHASE_APPROVED_4.json").unwrap();
+//! match parse(&body)? {
+//!     Webhook::V2(envelope) => match &envelope.event {
+//!         Event::PurchaseApproved(purchase) if purchase.is_renewal() => {
+//!             // Hotmart has no renewal event: a renewal is PURCHASE_APPROVED
+//!             // with purchase.recurrence_number > 1.
+//!         }
+//!         Event::PurchaseApproved(purchase) => {
+//!             assert_eq!(purchase.transaction(), Some("HP2363007968"));
+//!             let price = purchase.price().unwrap();
+//!             assert_eq!((price.value.to_minor_units(2), price.currency()), (Some(700), Some("BRL")));
+//!         }
+//!         Event::Unknown { name, .. } => println!("answer 200 and store it: {name}"),
+//!         _ => {}
+//!     },
+//!     other => println!("a v1 delivery: {}", other.event_name()),
+//! }
+//! # Ok::<(), hotmart_webhook::ParseError>(())
+//! ```
+//!
+//! # What Hotmart never sends
+//!
+//! Event names found in third-party guides and generated code,
+//! `PURCHASE_COMPLETED`, `SUBSCRIPTION_CREATED`, `SUBSCRIPTION_RENEWED`,
+//! `COMMISSION_GENERATED`, `PURCHASE_CANCELLED`, are not Hotmart's: they parse
+//! as [`Event::Unknown`]. The real catalogue is [`event::EVENT_NAMES`]: a
+//! renewal is `PURCHASE_APPROVED` with `recurrence_number` > 1, commissions
+//! travel inside every purchase event, and a completed purchase is the event
+//! `PURCHASE_COMPLETE` with the status `COMPLETED`. Hotmart also never signs
+//! a request (no HMAC header exists): the hottok is the only proof.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod text;
+#[macro_use]
+mod macros;
 
+mod error;
+pub mod event;
+mod money;
+mod owned;
+mod parse;
+mod raw;
+mod text;
+mod time;
+
+pub use error::{Category, ParseError};
+pub use event::v1::V1Purchase;
+pub use event::{Event, Id};
+pub use money::{Amount, InvalidAmount, Money, currency_exponent};
+pub use parse::{Envelope, KeyCase, Webhook, parse};
+pub use raw::RawJson;
 pub use text::Text;
+pub use time::{Encoding, Timestamp};
+
+/// The decimal type behind [`Amount`], re-exported for arithmetic.
+pub use rust_decimal::Decimal;

@@ -1,0 +1,196 @@
+//! The typed payloads, one module per family.
+//!
+//! [`Event`] has one variant per event of Hotmart's 2.0.0 catalogue, and
+//! [`Event::Unknown`] for any other name: an authentic delivery must be
+//! answered `2xx` even when this crate does not model it yet, or Hotmart may
+//! switch the endpoint off.
+
+mod cart;
+mod club;
+mod common;
+mod fulfillment;
+mod purchase;
+mod subscription;
+pub mod v1;
+
+pub use cart::{CartAbandonment, CartBuyer};
+pub use club::{ClubFirstAccess, ClubModuleCompleted, Module};
+pub use common::{
+    Address, Country, Id, Offer, Plan, ProductRef, Subscriber, SubscriberPhone, User,
+};
+pub use fulfillment::{
+    Delivery, Dimension, FulfillmentPurchase, FulfillmentService, FulfillmentShipping, LineItem,
+    LineItemProduct, OrderFulfillment, Seller, Shopper, Variant,
+};
+pub use purchase::{
+    Affiliate, Attribute, BundledProduct, BusinessModel, Buyer, Carrier, Commission,
+    CommissionSource, CurrencyConversion, DocumentType, EventTickets, FulfillmentInfo, InvoiceBy,
+    LegalNature, OrderBump, Origin, Payment, PaymentType, Producer, Product, ProductContent,
+    Purchase, PurchaseData, PurchaseStatus, Shipping, Subscription, SubscriptionStatus, Variants,
+};
+pub use subscription::{
+    CanceledSubscription, ChargeDateSubscription, ChargeDateUpdate, SubscriptionCancellation,
+    SubscriptionManagementStatus, SwitchPlan, SwitchPlanSubscription,
+};
+
+use serde::Serializer;
+
+use crate::{RawJson, Text};
+
+macro_rules! events {
+    ($( $(#[$doc:meta])* $variant:ident = $wire:literal => $ty:ident ),* $(,)?) => {
+        /// The `data` of a 2.0.0 delivery, typed by its `event` name.
+        ///
+        /// ```
+        /// use hotmart_webhook::{parse, Event, Webhook};
+        ///
+        /// let body = br#"{"data":{"product":{"id":5036092,"name":"Curso"},
+        ///   "user":{"name":"Ana","email":"ana@example.com"}},
+        ///   "id":"815d801d","creationDate":1747842203564,"event":"CLUB_FIRST_ACCESS","version":"2.0.0"}"#;
+        /// match parse(body)? {
+        ///     Webhook::V2(envelope) => match &envelope.event {
+        ///         Event::PurchaseApproved(p) | Event::PurchaseComplete(p) => {
+        ///             println!("grant access for {:?}", p.transaction());
+        ///         }
+        ///         Event::PurchaseRefunded(p) | Event::PurchaseChargeback(p) => {
+        ///             println!("revoke access for {:?}", p.transaction());
+        ///         }
+        ///         Event::ClubFirstAccess(access) => {
+        ///             let user = access.user.as_ref().unwrap();
+        ///             assert_eq!(user.email.as_deref(), Some("ana@example.com"));
+        ///         }
+        ///         Event::Unknown { name, .. } => println!("not modelled yet: {name}"),
+        ///         _ => {}
+        ///     },
+        ///     _ => unreachable!("a v1 postback"),
+        /// }
+        /// # Ok::<(), hotmart_webhook::ParseError>(())
+        /// ```
+        #[derive(Clone, Debug, PartialEq)]
+        #[non_exhaustive]
+        pub enum Event<'a> {
+            $( $(#[$doc])* $variant($ty<'a>), )*
+            /// An event this crate does not model (or an envelope whose
+            /// `version` is not `2.0.0`): the name and the raw `data` are kept.
+            Unknown {
+                /// The `event` name as sent.
+                name: Text<'a>,
+                /// The `data` as sent.
+                data: RawJson<'a>,
+            },
+        }
+
+        /// Every event name of Hotmart's 2.0.0 catalogue that [`Event`] models.
+        pub const EVENT_NAMES: &[&str] = &[$($wire),*];
+
+        impl<'a> Event<'a> {
+            /// The wire name (`"PURCHASE_APPROVED"`, or the unknown name as sent).
+            pub fn name(&self) -> &str {
+                match self {
+                    $( Event::$variant(_) => $wire, )*
+                    Event::Unknown { name, .. } => name,
+                }
+            }
+
+            /// `false` for [`Event::Unknown`].
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Event::Unknown { .. })
+            }
+
+            /// A copy independent of the body.
+            pub fn into_owned(self) -> Event<'static> {
+                match self {
+                    $( Event::$variant(data) => Event::$variant(data.into_owned()), )*
+                    Event::Unknown { name, data } => Event::Unknown {
+                        name: name.into_owned(),
+                        data: data.into_owned(),
+                    },
+                }
+            }
+
+            /// Parses `data` for a known event name; `None` for an unknown name.
+            pub(crate) fn parse_data(name: &str, data: &'a str) -> Option<Result<Self, serde_json::Error>> {
+                Some(match name {
+                    $( $wire => serde_json::from_str(data).map(Event::$variant), )*
+                    _ => return None,
+                })
+            }
+
+            /// The same as [`Event::parse_data`], tracking the path of a failing field.
+            pub(crate) fn parse_data_tracked(
+                name: &str,
+                data: &'a str,
+            ) -> Option<Result<Self, serde_path_to_error::Error<serde_json::Error>>> {
+                let de = &mut serde_json::Deserializer::from_str(data);
+                Some(match name {
+                    $( $wire => serde_path_to_error::deserialize(de).map(Event::$variant), )*
+                    _ => return None,
+                })
+            }
+
+            /// Serialises the `data` object.
+            pub(crate) fn serialize_data<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    $( Event::$variant(data) => serde::Serialize::serialize(data, serializer), )*
+                    Event::Unknown { data, .. } => serde::Serialize::serialize(data, serializer),
+                }
+            }
+        }
+    };
+}
+
+events! {
+    /// A purchase was paid (also every subscription renewal, with
+    /// `recurrence_number` > 1).
+    PurchaseApproved = "PURCHASE_APPROVED" => PurchaseData,
+    /// The warranty period ended without a refund (status `COMPLETED`;
+    /// delivered in a nightly batch).
+    PurchaseComplete = "PURCHASE_COMPLETE" => PurchaseData,
+    /// A purchase was canceled (card refused, boleto or PIX unpaid, a first
+    /// subscription charge failed).
+    PurchaseCanceled = "PURCHASE_CANCELED" => PurchaseData,
+    /// A boleto was printed or a PIX is pending: waiting for payment.
+    PurchaseBilletPrinted = "PURCHASE_BILLET_PRINTED" => PurchaseData,
+    /// A purchase was refunded.
+    PurchaseRefunded = "PURCHASE_REFUNDED" => PurchaseData,
+    /// A chargeback.
+    PurchaseChargeback = "PURCHASE_CHARGEBACK" => PurchaseData,
+    /// A purchase expired without payment.
+    PurchaseExpired = "PURCHASE_EXPIRED" => PurchaseData,
+    /// A recurring charge failed (status `DELAYED`, with `refusal_reason`).
+    PurchaseDelayed = "PURCHASE_DELAYED" => PurchaseData,
+    /// The buyer asked for a refund / opened a dispute (status `DISPUTE`).
+    PurchaseProtest = "PURCHASE_PROTEST" => PurchaseData,
+    /// Cart abandonment.
+    PurchaseOutOfShoppingCart = "PURCHASE_OUT_OF_SHOPPING_CART" => CartAbandonment,
+    /// A subscription was canceled.
+    SubscriptionCancellation = "SUBSCRIPTION_CANCELLATION" => SubscriptionCancellation,
+    /// A subscriber switched plans.
+    SwitchPlan = "SWITCH_PLAN" => SwitchPlan,
+    /// A subscriber changed the charge day.
+    UpdateSubscriptionChargeDate = "UPDATE_SUBSCRIPTION_CHARGE_DATE" => ChargeDateUpdate,
+    /// A student's first access to the members area.
+    ClubFirstAccess = "CLUB_FIRST_ACCESS" => ClubFirstAccess,
+    /// A student completed a module.
+    ClubModuleCompleted = "CLUB_MODULE_COMPLETED" => ClubModuleCompleted,
+    /// Logistics data of a physical-product order.
+    OrderFulfillment = "ORDER_FULFILLMENT" => OrderFulfillment,
+}
+
+impl Event<'_> {
+    /// The purchase data of the nine purchase events.
+    pub fn purchase(&self) -> Option<&PurchaseData<'_>> {
+        match self {
+            Event::PurchaseApproved(p)
+            | Event::PurchaseComplete(p)
+            | Event::PurchaseCanceled(p)
+            | Event::PurchaseBilletPrinted(p)
+            | Event::PurchaseRefunded(p)
+            | Event::PurchaseChargeback(p)
+            | Event::PurchaseExpired(p)
+            | Event::PurchaseDelayed(p)
+            | Event::PurchaseProtest(p) => Some(p),
+            _ => None,
+        }
+    }
+}

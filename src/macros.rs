@@ -1,0 +1,157 @@
+//! Declaration macros for payload structs and open enums.
+//!
+//! Every payload struct is declared once, with its wire names; the macros add
+//! the serde derives, `#[non_exhaustive]`, `skip_serializing_if` on every
+//! `Option` (Hotmart omits absent fields rather than sending `null`) and an
+//! `into_owned()` that detaches the value from the body.
+
+/// Declares a payload struct. Fields of type `Option<…>` default to `None`
+/// when absent or `null` and are omitted when serialised.
+macro_rules! payload {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident<'a> { $($body:tt)* }
+    ) => {
+        payload!(@munch [$(#[$meta])*] $name [lt] [] [] $($body)*);
+    };
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident { $($body:tt)* }
+    ) => {
+        payload!(@munch [$(#[$meta])*] $name [] [] [] $($body)*);
+    };
+    (@munch [$($meta:tt)*] $name:ident [$($lt:tt)?] [$($fields:tt)*] [$($names:ident)*]
+        $(#[$fm:meta])* pub $f:ident : Option<$t:ty> $(, $($rest:tt)*)?
+    ) => {
+        payload!(@munch [$($meta)*] $name [$($lt)?]
+            [$($fields)* $(#[$fm])* #[serde(default, skip_serializing_if = "Option::is_none")] pub $f: Option<$t>,]
+            [$($names)* $f] $($($rest)*)?);
+    };
+    (@munch [$($meta:tt)*] $name:ident [$($lt:tt)?] [$($fields:tt)*] [$($names:ident)*]
+        $(#[$fm:meta])* pub $f:ident : $t:ty $(, $($rest:tt)*)?
+    ) => {
+        payload!(@munch [$($meta)*] $name [$($lt)?]
+            [$($fields)* $(#[$fm])* pub $f: $t,]
+            [$($names)* $f] $($($rest)*)?);
+    };
+    (@munch [$($meta:tt)*] $name:ident [lt] [$($fields:tt)*] [$($names:ident)*]) => {
+        #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        $($meta)*
+        #[non_exhaustive]
+        pub struct $name<'a> { $($fields)* }
+
+        impl $name<'_> {
+            /// A copy that owns all its strings, independent of the body.
+            pub fn into_owned(self) -> $name<'static> {
+                $name { $($names: $crate::owned::IntoOwned::into_owned(self.$names),)* }
+            }
+        }
+
+        impl<'a> $crate::owned::IntoOwned for $name<'a> {
+            type Owned = $name<'static>;
+            fn into_owned(self) -> $name<'static> {
+                $name::into_owned(self)
+            }
+        }
+    };
+    (@munch [$($meta:tt)*] $name:ident [] [$($fields:tt)*] [$($names:ident)*]) => {
+        #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        $($meta)*
+        #[non_exhaustive]
+        pub struct $name { $($fields)* }
+
+        impl $crate::owned::IntoOwned for $name {
+            type Owned = $name;
+            fn into_owned(self) -> $name {
+                self
+            }
+        }
+    };
+}
+
+/// Declares an open enum over a Hotmart string value: known values get a
+/// variant (with aliases for the spellings Hotmart mixes), anything else is
+/// kept in `Other`.
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal $(| $alias:literal)* ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        ///
+        /// Values this version of the crate does not know are kept in
+        /// `Other`, never rejected; serialising writes the first spelling
+        /// listed for each variant.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name<'a> {
+            $( $(#[$vmeta])* $variant, )*
+            /// A value this version of the crate does not know, kept as sent.
+            Other($crate::Text<'a>),
+        }
+
+        impl<'a> $name<'a> {
+            /// Classifies a wire value.
+            pub fn from_text(text: $crate::Text<'a>) -> Self {
+                match text.as_str() {
+                    $( $wire $(| $alias)* => Self::$variant, )*
+                    _ => Self::Other(text),
+                }
+            }
+
+            /// The wire spelling.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $wire, )*
+                    Self::Other(text) => text.as_str(),
+                }
+            }
+
+            /// `true` for a value this crate does not know.
+            pub fn is_other(&self) -> bool {
+                matches!(self, Self::Other(_))
+            }
+
+            /// A copy independent of the body.
+            pub fn into_owned(self) -> $name<'static> {
+                match self {
+                    $( Self::$variant => $name::$variant, )*
+                    Self::Other(text) => $name::Other(text.into_owned()),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl<'a> From<&'a str> for $name<'a> {
+            fn from(s: &'a str) -> Self {
+                Self::from_text($crate::Text::borrowed(s))
+            }
+        }
+
+        impl serde::Serialize for $name<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de: 'a, 'a> serde::Deserialize<'de> for $name<'a> {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                <$crate::Text<'a> as serde::Deserialize<'de>>::deserialize(deserializer).map(Self::from_text)
+            }
+        }
+
+        impl<'a> $crate::owned::IntoOwned for $name<'a> {
+            type Owned = $name<'static>;
+            fn into_owned(self) -> $name<'static> {
+                $name::into_owned(self)
+            }
+        }
+    };
+}
