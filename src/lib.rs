@@ -14,6 +14,11 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod hottok;
 mod text;
 
+pub use hottok::{
+    FromEnvError, HOTTOK_HEADER, Hottok, InvalidHottok, MAX_HOTTOK_LEN, PREVIOUS_SECRET_ENV_VAR,
+    SECRET_ENV_VAR,
+};
 pub use text::Text;
