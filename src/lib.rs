@@ -15,10 +15,15 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod hottok;
+mod layer;
 mod text;
 
 pub use hottok::{
     FromEnvError, HOTTOK_HEADER, Hottok, InvalidHottok, MAX_HOTTOK_LEN, PREVIOUS_SECRET_ENV_VAR,
     SECRET_ENV_VAR,
+};
+pub use layer::{
+    DEFAULT_BODY_LIMIT, HottokSource, Rejection, RejectionReason, ResponseBody, ResponseFuture,
+    Verified, VerifiedBody, VerifyHottok, VerifyHottokLayer,
 };
 pub use text::Text;
