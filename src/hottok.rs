@@ -67,7 +67,6 @@ impl Token {
 }
 
 /// Copies `bytes` (at most [`MAX_HOTTOK_LEN`]) into zero-padded words.
-#[inline(always)]
 fn pad(bytes: &[u8]) -> [u64; WORDS] {
     let mut padded = [0u8; MAX_HOTTOK_LEN];
     padded[..bytes.len()].copy_from_slice(bytes);
@@ -229,11 +228,13 @@ impl Hottok {
     ///
     /// # What the comparison hides, and what it does not
     ///
-    /// This method copies the candidate into a zero-padded buffer of
-    /// [`MAX_HOTTOK_LEN`] bytes and compares it with every configured token as
-    /// `u64` words folded into one accumulator, then compares the lengths, all
-    /// without branches on secret data (through [`subtle`]). Every configured token
-    /// is compared on every call, without an early exit.
+    /// Every configured token is stored zero-padded to [`MAX_HOTTOK_LEN`]
+    /// bytes. The candidate is compared with each of them over the whole
+    /// padded length, as `u64` words whose differences are folded, together
+    /// with the difference of the lengths, into one accumulator; a single
+    /// [`subtle`] `ct_eq` per token turns it into a `Choice`, and the choices
+    /// are combined with `|`. Nothing branches on a token's bytes or length,
+    /// and every token is compared on every call, without an early exit.
     ///
     /// Hidden from an observer who measures response times:
     ///
@@ -258,15 +259,36 @@ impl Hottok {
         if candidate.len() > MAX_HOTTOK_LEN {
             return false;
         }
-        let words = pad(candidate);
+        // The candidate's words are read straight from the slice (a copy into
+        // a padded buffer first costs a store-forwarding stall per word); the
+        // words past its end stand for the zero padding. Every branch below
+        // depends on the candidate's length only.
         let len = candidate.len() as u64;
+        let chunks = candidate.chunks_exact(8);
+        let tail = chunks.remainder();
+        let mut tail_word = 0u64;
+        for (k, b) in tail.iter().enumerate() {
+            tail_word |= u64::from(*b) << (8 * k);
+        }
+        let used = chunks.len() + usize::from(!tail.is_empty());
+
         let mut matched = Choice::from(0);
         for token in &self.tokens {
-            let mut diff = 0u64;
-            for (a, b) in words.iter().zip(token.words.iter()) {
-                diff |= a ^ b;
+            // The length difference and every word difference, folded into
+            // one accumulator: zero if and only if the token is the candidate.
+            let mut diff = len ^ token.len;
+            for (chunk, word) in chunks.clone().zip(&token.words) {
+                let mut eight = [0u8; 8];
+                eight.copy_from_slice(chunk);
+                diff |= u64::from_le_bytes(eight) ^ word;
             }
-            matched |= diff.ct_eq(&0) & len.ct_eq(&token.len);
+            if !tail.is_empty() {
+                diff |= tail_word ^ token.words[chunks.len()];
+            }
+            for word in &token.words[used..] {
+                diff |= word;
+            }
+            matched |= diff.ct_eq(&0);
         }
         matched.into()
     }
@@ -476,6 +498,23 @@ mod tests {
         let mut last_differs = full.clone().into_bytes();
         last_differs[MAX_HOTTOK_LEN - 1] = b'b';
         assert!(!h.matches(&last_differs));
+    }
+
+    #[test]
+    fn every_token_length_matches_itself_only() {
+        let all: String = ('!'..='~').cycle().take(MAX_HOTTOK_LEN + 1).collect();
+        for len in 1..=MAX_HOTTOK_LEN {
+            let token = &all[..len];
+            let h = Hottok::new(token).unwrap();
+            assert!(h.matches(token.as_bytes()), "{len}");
+            assert!(!h.matches(&all.as_bytes()[..len - 1]), "{len}");
+            assert!(!h.matches(&all.as_bytes()[..len + 1]), "{len}");
+            for i in 0..len {
+                let mut changed = token.as_bytes().to_vec();
+                changed[i] ^= 0x01;
+                assert!(!h.matches(&changed), "{len} {i}");
+            }
+        }
     }
 
     #[test]

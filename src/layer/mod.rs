@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use bytes::{Buf, Bytes, BytesMut};
+use http::header::Entry;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, request};
 use http_body::Body;
@@ -476,17 +477,8 @@ where
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
         let config = &self.config;
-        let mut values = req.headers().get_all(HOTTOK_HEADER).iter();
-        let header = match (values.next(), values.next()) {
-            (None, _) => None,
-            (Some(_), Some(_)) => Some(Err(RejectionReason::Duplicate)),
-            (Some(value), None) => Some(check(value.as_bytes(), &config.hottok)),
-        };
-        match header {
+        match check_header(req.headers_mut(), &config.hottok) {
             Some(Ok(())) => {
-                if let Some(value) = req.headers_mut().get_mut(HOTTOK_HEADER) {
-                    value.set_sensitive(true);
-                }
                 req.extensions_mut().insert(Verified {
                     source: HottokSource::Header,
                 });
@@ -509,13 +501,47 @@ where
                 ResponseFuture {
                     state: State::Buffering {
                         body,
-                        pending: Some((parts, inner)),
-                        collected: Collected::Empty,
-                        trailers: None,
-                        config: Arc::clone(config),
+                        buffer: Box::new(Buffer {
+                            pending: Some((parts, inner)),
+                            collected: Collected::Empty,
+                            trailers: None,
+                            config: Arc::clone(config),
+                        }),
                     },
                 }
             }
+        }
+    }
+}
+
+/// Judges the hottok header with one map lookup: `None` when absent, else
+/// the verdict; an accepted value is marked sensitive.
+fn check_header(headers: &mut HeaderMap, hottok: &Hottok) -> Option<Result<(), RejectionReason>> {
+    match headers.try_entry(&HOTTOK_HEADER) {
+        Ok(Entry::Occupied(mut entry)) => {
+            let mut values = entry.iter_mut();
+            let (Some(value), None) = (values.next(), values.next()) else {
+                return Some(Err(RejectionReason::Duplicate));
+            };
+            let verdict = check(value.as_bytes(), hottok);
+            if verdict.is_ok() {
+                value.set_sensitive(true);
+            }
+            Some(verdict)
+        }
+        Ok(Entry::Vacant(_)) => None,
+        // No room for an entry handle (a map at its maximum size): two lookups.
+        Err(_) => {
+            let mut values = headers.get_all(&HOTTOK_HEADER).iter();
+            let verdict = match (values.next(), values.next()) {
+                (None, _) => return None,
+                (Some(_), Some(_)) => Err(RejectionReason::Duplicate),
+                (Some(value), None) => check(value.as_bytes(), hottok),
+            };
+            if let (Ok(()), Some(value)) = (verdict, headers.get_mut(&HOTTOK_HEADER)) {
+                value.set_sensitive(true);
+            }
+            Some(verdict)
         }
     }
 }
@@ -570,12 +596,18 @@ pin_project! {
         Buffering {
             #[pin]
             body: B,
-            pending: Option<(request::Parts, S)>,
-            collected: Collected,
-            trailers: Option<HeaderMap>,
-            config: Arc<Config>,
+            buffer: Box<Buffer<S>>,
         },
     }
+}
+
+/// The state of the body fallback, boxed so that the future stays small on
+/// the header path.
+struct Buffer<S> {
+    pending: Option<(request::Parts, S)>,
+    collected: Collected,
+    trailers: Option<HeaderMap>,
+    config: Arc<Config>,
 }
 
 impl<S, B> ResponseFuture<S, B>
@@ -634,31 +666,26 @@ where
                 StateProj::Rejected { reason, config } => {
                     return Poll::Ready(Ok(config.reject(*reason)));
                 }
-                StateProj::Buffering {
-                    body,
-                    pending,
-                    collected,
-                    trailers,
-                    config,
-                } => match ready!(body.poll_frame(cx)) {
+                StateProj::Buffering { body, buffer } => match ready!(body.poll_frame(cx)) {
                     Some(Ok(frame)) => match frame.into_data() {
                         Ok(mut data) => {
                             let len = data.remaining();
-                            if collected.len().saturating_add(len) > config.body_limit {
+                            if buffer.collected.len().saturating_add(len) > buffer.config.body_limit
+                            {
                                 State::Rejected {
                                     reason: RejectionReason::TooLarge,
-                                    config: Arc::clone(config),
+                                    config: Arc::clone(&buffer.config),
                                 }
                             } else {
-                                collected.push(data.copy_to_bytes(len));
+                                buffer.collected.push(data.copy_to_bytes(len));
                                 continue;
                             }
                         }
                         Err(frame) => {
                             if let Ok(more) = frame.into_trailers() {
-                                match trailers {
+                                match &mut buffer.trailers {
                                     Some(trailers) => trailers.extend(more),
-                                    None => *trailers = Some(more),
+                                    None => buffer.trailers = Some(more),
                                 }
                             }
                             continue;
@@ -666,38 +693,45 @@ where
                     },
                     Some(Err(_)) => State::Rejected {
                         reason: RejectionReason::BodyError,
-                        config: Arc::clone(config),
+                        config: Arc::clone(&buffer.config),
                     },
-                    None => {
-                        let bytes = mem::take(collected).into_bytes();
-                        let verdict = match extract::find(&bytes) {
-                            BodyHottok::Found(token) => check(token.as_bytes(), &config.hottok),
-                            BodyHottok::Missing => Err(RejectionReason::Missing),
-                            BodyHottok::Duplicate => Err(RejectionReason::Duplicate),
-                            BodyHottok::Malformed => Err(RejectionReason::Malformed),
-                        };
-                        match verdict {
-                            Ok(()) => {
-                                let (mut parts, mut inner) = pending
-                                    .take()
-                                    .expect("ResponseFuture polled after it completed");
-                                parts.extensions.insert(Verified {
-                                    source: HottokSource::Body,
-                                });
-                                let body = VerifiedBody::buffered(bytes, trailers.take());
-                                State::Called {
-                                    future: inner.call(Request::from_parts(parts, body)),
-                                }
-                            }
-                            Err(reason) => State::Rejected {
-                                reason,
-                                config: Arc::clone(config),
-                            },
-                        }
-                    }
+                    None => buffer.finish(),
                 },
             };
             state.set(next);
+        }
+    }
+}
+
+impl<S> Buffer<S> {
+    /// The whole body has been read: judge its `hottok` field, then call the
+    /// inner service with the same bytes, or reject.
+    fn finish<B>(&mut self) -> State<S, B>
+    where
+        S: Service<Request<VerifiedBody<B>>>,
+    {
+        let bytes = mem::take(&mut self.collected).into_bytes();
+        let verdict = match extract::find(&bytes) {
+            BodyHottok::Found(token) => check(token.as_bytes(), &self.config.hottok),
+            BodyHottok::Missing => Err(RejectionReason::Missing),
+            BodyHottok::Duplicate => Err(RejectionReason::Duplicate),
+            BodyHottok::Malformed => Err(RejectionReason::Malformed),
+        };
+        match (verdict, self.pending.take()) {
+            (Ok(()), Some((mut parts, mut inner))) => {
+                parts.extensions.insert(Verified {
+                    source: HottokSource::Body,
+                });
+                let body = VerifiedBody::buffered(bytes, self.trailers.take());
+                State::Called {
+                    future: inner.call(Request::from_parts(parts, body)),
+                }
+            }
+            (Err(reason), _) => State::Rejected {
+                reason,
+                config: Arc::clone(&self.config),
+            },
+            (Ok(()), None) => panic!("ResponseFuture polled after it completed"),
         }
     }
 }
