@@ -58,6 +58,8 @@ mod macros;
 
 mod error;
 pub mod event;
+mod hottok;
+mod layer;
 mod money;
 mod owned;
 mod parse;
@@ -68,6 +70,14 @@ mod time;
 pub use error::{Category, ParseError};
 pub use event::v1::V1Purchase;
 pub use event::{Event, Id};
+pub use hottok::{
+    FromEnvError, HOTTOK_HEADER, Hottok, InvalidHottok, MAX_HOTTOK_LEN, PREVIOUS_SECRET_ENV_VAR,
+    SECRET_ENV_VAR,
+};
+pub use layer::{
+    DEFAULT_BODY_LIMIT, HottokSource, Rejection, RejectionReason, ResponseBody, ResponseFuture,
+    Verified, VerifiedBody, VerifyHottok, VerifyHottokLayer,
+};
 pub use money::{Amount, InvalidAmount, Money, currency_exponent};
 pub use parse::{Envelope, KeyCase, Webhook, parse};
 pub use raw::RawJson;
