@@ -116,6 +116,39 @@ impl ParseError {
         }
     }
 
+    /// The answer the integration guide documents for a body that does not
+    /// validate: [`status`](Self::status), `content-type: application/json`
+    /// and `{"success":false,"error":{"code":"WEBHOOK_VALIDATION_FAILED",
+    /// "message":"Webhook validation failed","errors":["…"]}}`, where the one
+    /// error is this error's [`Display`](fmt::Display) (message, path,
+    /// position: never payload values).
+    ///
+    /// ```
+    /// let err = hotmart_webhook::parse(b"").unwrap_err();
+    /// let response = err.to_response();
+    /// assert_eq!(response.status(), 400);
+    /// let json: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
+    /// assert_eq!(json["error"]["code"], "WEBHOOK_VALIDATION_FAILED");
+    /// assert_eq!(json["error"]["errors"][0], "empty body");
+    /// ```
+    pub fn to_response(&self) -> http::Response<bytes::Bytes> {
+        let body = serde_json::json!({
+            "success": false,
+            "error": {
+                "code": "WEBHOOK_VALIDATION_FAILED",
+                "message": "Webhook validation failed",
+                "errors": [self.to_string()],
+            }
+        });
+        let mut response = http::Response::new(bytes::Bytes::from(body.to_string()));
+        *response.status_mut() = self.status();
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+
     pub(crate) fn with_path_prefix(mut self, prefix: &str) -> Self {
         self.path = Some(match self.path.take() {
             Some(p) if p.starts_with('[') => format!("{prefix}{p}"),

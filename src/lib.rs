@@ -56,6 +56,9 @@
 #[macro_use]
 mod macros;
 
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod axum;
 mod error;
 pub mod event;
 mod hottok;

@@ -58,6 +58,11 @@ pub struct Verified {
 }
 
 impl Verified {
+    /// Only this crate marks a request verified.
+    pub(crate) const fn new(source: HottokSource) -> Self {
+        Verified { source }
+    }
+
     /// Where the accepted hottok was found.
     pub fn source(&self) -> HottokSource {
         self.source
@@ -479,9 +484,8 @@ where
         let config = &self.config;
         match check_header(req.headers_mut(), &config.hottok) {
             Some(Ok(())) => {
-                req.extensions_mut().insert(Verified {
-                    source: HottokSource::Header,
-                });
+                req.extensions_mut()
+                    .insert(Verified::new(HottokSource::Header));
                 ResponseFuture::called(self.inner.call(req.map(VerifiedBody::streaming)))
             }
             Some(Err(reason)) => ResponseFuture::rejected(reason, config),
@@ -719,9 +723,7 @@ impl<S> Buffer<S> {
         };
         match (verdict, self.pending.take()) {
             (Ok(()), Some((mut parts, mut inner))) => {
-                parts.extensions.insert(Verified {
-                    source: HottokSource::Body,
-                });
+                parts.extensions.insert(Verified::new(HottokSource::Body));
                 let body = VerifiedBody::buffered(bytes, self.trailers.take());
                 State::Called {
                     future: inner.call(Request::from_parts(parts, body)),
