@@ -550,20 +550,22 @@ fn parse_v2<'a>(
 /// path does not pay for tracking).
 fn data_error(name: &str, data: &str) -> ParseError {
     match Event::parse_data_tracked(name, data) {
-        Some(Err(e)) => {
-            let path = e.path().to_string();
-            ParseError::from_json(e.inner(), Some(path)).with_path_prefix("data")
-        }
+        Some(Err(e)) => ParseError::from_json(e.inner(), field_path(&e)).with_path_prefix("data"),
         _ => ParseError::new(Category::Data, Some("data".to_owned()), "invalid data"),
     }
 }
 
 fn parse_typed<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ParseError> {
     let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        ParseError::from_json(e.inner(), Some(path))
-    })
+    serde_path_to_error::deserialize(de)
+        .map_err(|e| ParseError::from_json(e.inner(), field_path(&e)))
+}
+
+/// The path of a failing field, `None` when the value itself is at fault:
+/// `serde_path_to_error` writes an empty path as `"."`, which would turn
+/// into `data..`.
+fn field_path(e: &serde_path_to_error::Error<serde_json::Error>) -> Option<String> {
+    e.path().iter().next().map(|_| e.path().to_string())
 }
 
 fn parse_v1_json_purchase(body: &[u8]) -> Result<V1Purchase<'_>, ParseError> {
