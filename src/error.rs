@@ -149,6 +149,30 @@ impl ParseError {
         response
     }
 
+    /// Moves a position measured inside `part` (a sub-slice of `body`, such
+    /// as the envelope's `data`) to a position in the whole body.
+    pub(crate) fn with_position_in(mut self, body: &[u8], part: &str) -> Self {
+        let offset = (part.as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
+        let Some(prefix) = body.get(..offset) else {
+            self.position = None;
+            return self;
+        };
+        if let Some((line, column)) = self.position {
+            let lines_before = prefix.iter().filter(|&&b| b == b'\n').count();
+            let line_start = prefix
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            let column = if line == 1 {
+                offset - line_start + column
+            } else {
+                column
+            };
+            self.position = Some((line + lines_before, column));
+        }
+        self
+    }
+
     pub(crate) fn with_path_prefix(mut self, prefix: &str) -> Self {
         self.path = Some(match self.path.take() {
             Some(p) if p.starts_with('[') => format!("{prefix}{p}"),

@@ -35,10 +35,26 @@ macro_rules! payload {
             [$($names)* $f] $($($rest)*)?);
     };
     (@munch [$($meta:tt)*] $name:ident [lt] [$($fields:tt)*] [$($names:ident)*]) => {
-        #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[derive(Clone, Debug, PartialEq, serde::Serialize)]
         $($meta)*
         #[non_exhaustive]
         pub struct $name<'a> { $($fields)* }
+
+        const _: () = {
+            // The derived impl, on a private twin, reached only through
+            // `MapOnly` so that a JSON array is refused, not read by position.
+            #[derive(serde::Deserialize)]
+            #[allow(unreachable_pub)]
+            $($meta)*
+            struct Twin<'a> { $($fields)* }
+
+            impl<'de: 'a, 'a> serde::Deserialize<'de> for $name<'a> {
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let twin = <Twin<'a> as serde::Deserialize<'de>>::deserialize($crate::macros::MapOnly(deserializer))?;
+                    Ok($name { $($names: twin.$names,)* })
+                }
+            }
+        };
 
         impl $name<'_> {
             /// A copy that owns all its strings, independent of the body.
@@ -55,10 +71,24 @@ macro_rules! payload {
         }
     };
     (@munch [$($meta:tt)*] $name:ident [] [$($fields:tt)*] [$($names:ident)*]) => {
-        #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[derive(Clone, Debug, PartialEq, serde::Serialize)]
         $($meta)*
         #[non_exhaustive]
         pub struct $name { $($fields)* }
+
+        const _: () = {
+            #[derive(serde::Deserialize)]
+            #[allow(unreachable_pub)]
+            $($meta)*
+            struct Twin { $($fields)* }
+
+            impl<'de> serde::Deserialize<'de> for $name {
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let twin = <Twin as serde::Deserialize<'de>>::deserialize($crate::macros::MapOnly(deserializer))?;
+                    Ok($name { $($names: twin.$names,)* })
+                }
+            }
+        };
 
         impl $crate::owned::IntoOwned for $name {
             type Owned = $name;
@@ -154,4 +184,47 @@ macro_rules! open_enum {
             }
         }
     };
+}
+
+/// A deserializer that reads a struct only from a JSON object: serde's
+/// derived impls also accept an array and fill the fields by position, which
+/// would turn `"data":[]` into an empty payload.
+pub(crate) struct MapOnly<D>(pub(crate) D);
+
+impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for MapOnly<D> {
+    type Error = D::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_any(visitor)
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_map(ObjectVisitor(visitor))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+        byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map
+        enum identifier ignored_any
+    }
+}
+
+/// Passes a map to the derived visitor and names what was expected.
+struct ObjectVisitor<V>(V);
+
+impl<'de, V: serde::de::Visitor<'de>> serde::de::Visitor<'de> for ObjectVisitor<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        self.0.visit_map(map)
+    }
 }

@@ -274,7 +274,9 @@ impl<'a> Webhook<'a> {
         })
     }
 
-    /// The subscriber code.
+    /// The subscriber code. A v1 cancellation whose `subscriberCode` came as
+    /// a JSON number has no text to borrow: this gives `None`, and
+    /// [`V1SubscriptionCancellation::subscriber_code`] holds the number.
     pub fn subscriber_code(&self) -> Option<&str> {
         match self {
             Webhook::V2(e) => match &e.event {
@@ -485,7 +487,8 @@ fn parse_json(body: &[u8]) -> Result<Webhook<'_>, ParseError> {
         })?;
 
     if let Some(name) = top.event {
-        return parse_v2(top.id, top.creation_date, name, top.version, top.data).map(Webhook::V2);
+        return parse_v2(body, top.id, top.creation_date, name, top.version, top.data)
+            .map(Webhook::V2);
     }
     if top.v1_cart.0 && top.v1_cart.1 {
         return parse_typed(body).map(Webhook::V1CartAbandonment);
@@ -515,6 +518,7 @@ fn missing(field: &str) -> ParseError {
 }
 
 fn parse_v2<'a>(
+    body: &'a [u8],
     id: Option<Text<'a>>,
     creation_date: Option<(Timestamp, KeyCase)>,
     name: Text<'a>,
@@ -531,7 +535,7 @@ fn parse_v2<'a>(
     };
     let event = match parsed {
         Some(Ok(event)) => event,
-        Some(Err(_)) => return Err(data_error(&name, data.get())),
+        Some(Err(_)) => return Err(data_error(&name, data.get(), body)),
         None => Event::Unknown {
             name,
             data: RawJson::borrowed(data),
@@ -548,9 +552,11 @@ fn parse_v2<'a>(
 
 /// Re-parses failing `data` with path tracking (errors are rare, so the fast
 /// path does not pay for tracking).
-fn data_error(name: &str, data: &str) -> ParseError {
+fn data_error(name: &str, data: &str, body: &[u8]) -> ParseError {
     match Event::parse_data_tracked(name, data) {
-        Some(Err(e)) => ParseError::from_json(e.inner(), field_path(&e)).with_path_prefix("data"),
+        Some(Err(e)) => ParseError::from_json(e.inner(), field_path(&e))
+            .with_path_prefix("data")
+            .with_position_in(body, data),
         _ => ParseError::new(Category::Data, Some("data".to_owned()), "invalid data"),
     }
 }
@@ -668,6 +674,31 @@ fn decode_form(raw: &[u8]) -> Result<Text<'_>, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_inside_data_give_their_position_in_the_whole_body() {
+        let body = b"{\"id\":\"1\",\"event\":\"PURCHASE_APPROVED\",\"version\":\"2.0.0\",\n\
+            \"data\":{\"purchase\":{\"recurrence_number\":\"x\"}}}";
+        let err = parse(body).unwrap_err();
+        assert_eq!(err.path(), Some("data.purchase.recurrence_number"));
+        let (line, column) = err.position().unwrap();
+        assert_eq!(line, 2);
+        let second_line = body.split(|&b| b == b'\n').nth(1).unwrap();
+        let value_at = second_line.windows(3).position(|w| w == b"\"x\"").unwrap() + 1;
+        assert!(
+            (value_at..=value_at + 2).contains(&column),
+            "{column} vs {value_at}"
+        );
+
+        let one_line = br#"{"data":{"purchase":{"recurrence_number":"x"}},"id":"1","event":"PURCHASE_APPROVED"}"#;
+        let (line, column) = parse(one_line).unwrap_err().position().unwrap();
+        let value_at = one_line.windows(3).position(|w| w == b"\"x\"").unwrap() + 1;
+        assert_eq!(line, 1);
+        assert!(
+            (value_at..=value_at + 2).contains(&column),
+            "{column} vs {value_at}"
+        );
+    }
 
     #[test]
     fn form_components_without_escapes_are_borrowed() {
