@@ -14,6 +14,41 @@
 //!   errors: an authentic delivery must be answered `2xx`, or Hotmart may
 //!   switch the endpoint off.
 //!
+//! # Verifying
+//!
+//! [`VerifyHottokLayer`] is a Tower layer for any `http::Request<B>`: axum
+//! (`route_layer`), hyper (with hyper-util's `TowerToHyperService`) and warp
+//! (around `warp::service`). A request with the right `X-HOTMART-HOTTOK`
+//! header goes on without its body being touched; without the header, the v1
+//! body's `hottok` field is checked (bounded buffering); everything else gets
+//! a `401` JSON response. The secret is compared in constant time.
+//!
+//! ```
+//! use hotmart_webhook::{Hottok, VerifyHottokLayer, VerifiedBody};
+//! use tower::{ServiceBuilder, ServiceExt};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // In production: Hottok::from_env()? reads HOTMART_WEBHOOK_SECRET.
+//! let hottok = Hottok::new("my-account-hottok")?;
+//! let service = ServiceBuilder::new()
+//!     .layer(VerifyHottokLayer::new(hottok))
+//!     .service_fn(|req: http::Request<VerifiedBody<String>>| async move {
+//!         // Only verified requests get here.
+//!         Ok::<_, std::convert::Infallible>(http::Response::new(String::from("ok")))
+//!     });
+//!
+//! let forged = http::Request::post("/hotmart").header("x-hotmart-hottok", "guess").body(String::new())?;
+//! assert_eq!(service.clone().oneshot(forged).await?.status(), 401);
+//! let genuine = http::Request::post("/hotmart").header("x-hotmart-hottok", "my-account-hottok").body(String::new())?;
+//! assert_eq!(service.oneshot(genuine).await?.status(), 200);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! With feature `axum`, the `axum::HotmartWebhook` extractor hands the
+//! verified body to a handler, and the crate's errors are `IntoResponse`.
+//!
 //! # Parsing
 //!
 //! ```
