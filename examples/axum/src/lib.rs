@@ -42,25 +42,19 @@ async fn receive(webhook: HotmartWebhook) -> Result<Json<Value>, ParseError> {
 /// Your business logic goes here; this one only logs.
 fn act_on(webhook: &Webhook<'_>) {
     let tx = webhook.transaction().unwrap_or("-");
+    let who = webhook.subscriber_code().unwrap_or("-");
     match webhook {
         Webhook::V2(envelope) => match &envelope.event {
             Event::PurchaseApproved(_) => eprintln!("grant access ({tx})"),
-            Event::PurchaseRefunded(_) | Event::PurchaseChargeback(_) => {
-                eprintln!("revoke access ({tx})")
-            }
-            Event::SubscriptionCancellation(_) => {
-                eprintln!(
-                    "end access when the period ends ({:?})",
-                    webhook.subscriber_code()
-                )
-            }
+            Event::PurchaseRefunded(_) | Event::PurchaseChargeback(_) => eprintln!("revoke ({tx})"),
+            Event::SubscriptionCancellation(_) => eprintln!("end access at period end ({who})"),
             other => eprintln!("{}: stored, nothing to do", other.name()),
         },
         // v1 postbacks carry a status instead of an event name.
         v1 => match v1.purchase_status() {
             Some(PurchaseStatus::Approved) => eprintln!("grant access ({tx}, v1)"),
             Some(PurchaseStatus::Refunded | PurchaseStatus::Chargeback) => {
-                eprintln!("revoke access ({tx}, v1)")
+                eprintln!("revoke ({tx})")
             }
             _ => eprintln!("v1 {}: stored, nothing to do", v1.event_name()),
         },

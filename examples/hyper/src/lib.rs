@@ -14,7 +14,7 @@ use hotmart_webhook::{
     DEFAULT_BODY_LIMIT, Event, Hottok, VerifiedBody, VerifyHottokLayer, Webhook,
 };
 use http::header::CONTENT_TYPE;
-use http::{Method, Request, Response, StatusCode};
+use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -50,29 +50,19 @@ pub async fn handle(
     req: Request<VerifiedBody<Incoming>>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     if req.method() != Method::POST || req.uri().path() != PATH {
-        return Ok(json_response(
-            StatusCode::NOT_FOUND,
-            json!({ "success": false }),
-        ));
+        return Ok(failure(StatusCode::NOT_FOUND, "WEBHOOK_NOT_FOUND"));
     }
     // A verified v2 body streams in: bound it like the layer bounds v1 bodies.
-    let body = match Limited::new(req.into_body(), DEFAULT_BODY_LIMIT)
-        .collect()
-        .await
-    {
+    let limited = Limited::new(req.into_body(), DEFAULT_BODY_LIMIT);
+    let body = match limited.collect().await {
         Ok(body) => body.to_bytes(),
-        Err(err) if err.is::<LengthLimitError>() => {
-            return Ok(json_response(
+        Err(e) if e.is::<LengthLimitError>() => {
+            return Ok(failure(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                json!({ "success": false }),
+                "WEBHOOK_PAYLOAD_TOO_LARGE",
             ));
         }
-        Err(_) => {
-            return Ok(json_response(
-                StatusCode::BAD_REQUEST,
-                json!({ "success": false }),
-            ));
-        }
+        Err(_) => return Ok(failure(StatusCode::BAD_REQUEST, "WEBHOOK_BODY_UNREADABLE")),
     };
     Ok(match hotmart_webhook::parse(&body) {
         Ok(webhook) => {
@@ -83,37 +73,42 @@ pub async fn handle(
     })
 }
 
+/// The guide's error object, for the failures this handler answers itself.
+fn failure(status: StatusCode, code: &str) -> Response<Full<Bytes>> {
+    let message = status
+        .canonical_reason()
+        .unwrap_or("Webhook request refused");
+    json_response(
+        status,
+        json!({ "success": false, "error": { "code": code, "message": message } }),
+    )
+}
+
 fn json_response(status: StatusCode, body: Value) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
     *response.status_mut() = status;
     response
         .headers_mut()
-        .insert(CONTENT_TYPE, "application/json".parse().unwrap());
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
 /// Your business logic goes here; this one only logs.
 fn act_on(webhook: &Webhook<'_>) {
     let tx = webhook.transaction().unwrap_or("-");
+    let who = webhook.subscriber_code().unwrap_or("-");
     match webhook {
         Webhook::V2(envelope) => match &envelope.event {
             Event::PurchaseApproved(_) => eprintln!("grant access ({tx})"),
-            Event::PurchaseRefunded(_) | Event::PurchaseChargeback(_) => {
-                eprintln!("revoke access ({tx})")
-            }
-            Event::SubscriptionCancellation(_) => {
-                eprintln!(
-                    "end access when the period ends ({:?})",
-                    webhook.subscriber_code()
-                )
-            }
+            Event::PurchaseRefunded(_) | Event::PurchaseChargeback(_) => eprintln!("revoke ({tx})"),
+            Event::SubscriptionCancellation(_) => eprintln!("end access at period end ({who})"),
             other => eprintln!("{}: stored, nothing to do", other.name()),
         },
         // v1 postbacks carry a status instead of an event name.
         v1 => match v1.purchase_status() {
             Some(PurchaseStatus::Approved) => eprintln!("grant access ({tx}, v1)"),
             Some(PurchaseStatus::Refunded | PurchaseStatus::Chargeback) => {
-                eprintln!("revoke access ({tx}, v1)")
+                eprintln!("revoke ({tx})")
             }
             _ => eprintln!("v1 {}: stored, nothing to do", v1.event_name()),
         },

@@ -25,7 +25,8 @@ pub fn routes() -> impl Filter<Extract = (http::Response<Bytes>,), Error = warp:
     warp::post()
         .and(warp::path!("api" / "acl" / "webhooks" / "hotmart"))
         .and(warp::ext::get::<Verified>())
-        // A verified v2 body is read here: bound it like the layer bounds v1 bodies.
+        // A verified v2 body is read here: bound it like the layer bounds v1
+        // bodies (warp needs a Content-Length for that, else it answers 411).
         .and(warp::body::content_length_limit(DEFAULT_BODY_LIMIT as u64))
         .and(warp::body::bytes())
         .map(|_: Verified, body: Bytes| receive(&body))
@@ -69,25 +70,19 @@ fn receive(body: &[u8]) -> http::Response<Bytes> {
 /// Your business logic goes here; this one only logs.
 fn act_on(webhook: &Webhook<'_>) {
     let tx = webhook.transaction().unwrap_or("-");
+    let who = webhook.subscriber_code().unwrap_or("-");
     match webhook {
         Webhook::V2(envelope) => match &envelope.event {
             Event::PurchaseApproved(_) => eprintln!("grant access ({tx})"),
-            Event::PurchaseRefunded(_) | Event::PurchaseChargeback(_) => {
-                eprintln!("revoke access ({tx})")
-            }
-            Event::SubscriptionCancellation(_) => {
-                eprintln!(
-                    "end access when the period ends ({:?})",
-                    webhook.subscriber_code()
-                )
-            }
+            Event::PurchaseRefunded(_) | Event::PurchaseChargeback(_) => eprintln!("revoke ({tx})"),
+            Event::SubscriptionCancellation(_) => eprintln!("end access at period end ({who})"),
             other => eprintln!("{}: stored, nothing to do", other.name()),
         },
         // v1 postbacks carry a status instead of an event name.
         v1 => match v1.purchase_status() {
             Some(PurchaseStatus::Approved) => eprintln!("grant access ({tx}, v1)"),
             Some(PurchaseStatus::Refunded | PurchaseStatus::Chargeback) => {
-                eprintln!("revoke access ({tx}, v1)")
+                eprintln!("revoke ({tx})")
             }
             _ => eprintln!("v1 {}: stored, nothing to do", v1.event_name()),
         },
