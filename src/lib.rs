@@ -102,6 +102,9 @@ mod money;
 mod owned;
 mod parse;
 mod raw;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod test_util;
 mod text;
 mod time;
 

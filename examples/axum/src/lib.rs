@@ -1,0 +1,75 @@
+//! The reference Hotmart webhook receiver, on axum.
+//!
+//! Run: `HOTMART_WEBHOOK_SECRET=your-hottok PORT=3000 cargo run -p example-axum`,
+//! then point Hotmart at `https://your-domain/api/acl/webhooks/hotmart`.
+//!
+//! [`VerifyHottokLayer`] checks the hottok (header for v2, body for v1) before
+//! the handler runs; [`HotmartWebhook`] hands the verified body to the handler.
+
+use axum::Json;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{Router, post};
+use hotmart_webhook::axum::HotmartWebhook;
+use hotmart_webhook::event::PurchaseStatus;
+use hotmart_webhook::{DEFAULT_BODY_LIMIT, Event, Hottok, ParseError, VerifyHottokLayer, Webhook};
+use serde_json::{Value, json};
+
+/// The endpoint of the integration guide.
+pub const PATH: &str = "/api/acl/webhooks/hotmart";
+
+/// The router: one `POST` route, the hottok checked by `route_layer`.
+pub fn app(hottok: Hottok) -> Router {
+    Router::new()
+        .route(PATH, post(receive))
+        .route_layer(VerifyHottokLayer::new(hottok))
+        // A verified v2 body is read by the extractor: bound it too.
+        .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
+}
+
+/// Serves [`app`] on `listener` until the process ends.
+pub async fn serve(listener: tokio::net::TcpListener, hottok: Hottok) -> std::io::Result<()> {
+    axum::serve(listener, app(hottok)).await
+}
+
+/// `200` for every authentic delivery, known event or not; `400`/`422` with
+/// the guide's `WEBHOOK_VALIDATION_FAILED` object when the body does not parse.
+async fn receive(webhook: HotmartWebhook) -> Result<Json<Value>, ParseError> {
+    let webhook = webhook.parse()?;
+    act_on(&webhook);
+    Ok(Json(accepted(&webhook)))
+}
+
+/// Your business logic goes here; this one only logs.
+fn act_on(webhook: &Webhook<'_>) {
+    let tx = webhook.transaction().unwrap_or("-");
+    let who = webhook.subscriber_code().unwrap_or("-");
+    match webhook {
+        Webhook::V2(envelope) => match &envelope.event {
+            Event::PurchaseApproved(_) => eprintln!("grant access ({tx})"),
+            Event::PurchaseRefunded(_) | Event::PurchaseChargeback(_) => eprintln!("revoke ({tx})"),
+            Event::SubscriptionCancellation(_) => eprintln!("end access at period end ({who})"),
+            other => eprintln!("{}: stored, nothing to do", other.name()),
+        },
+        // v1 postbacks carry a status instead of an event name.
+        v1 => match v1.purchase_status() {
+            Some(PurchaseStatus::Approved) => eprintln!("grant access ({tx}, v1)"),
+            Some(PurchaseStatus::Refunded | PurchaseStatus::Chargeback) => {
+                eprintln!("revoke ({tx})")
+            }
+            _ => eprintln!("v1 {}: stored, nothing to do", v1.event_name()),
+        },
+    }
+}
+
+/// `{"success":true,"data":…}`: the event id and name (v2), or the
+/// transaction and status (v1).
+fn accepted(webhook: &Webhook<'_>) -> Value {
+    let data = match webhook {
+        Webhook::V2(_) => json!({ "id": webhook.id(), "event": webhook.event_name() }),
+        v1 => {
+            let status = v1.purchase_status().map(|s| s.to_string());
+            json!({ "transaction": v1.transaction(), "status": status })
+        }
+    };
+    json!({ "success": true, "data": data })
+}
