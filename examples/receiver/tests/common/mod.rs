@@ -2,6 +2,8 @@
 //! database, a hyper-util legacy client, fixtures.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod load;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
