@@ -6,7 +6,6 @@
 //! `LOAD_DELIVERIES` to change the size (default 20,000; a fifth duplicates).
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code, unreachable_pub, clippy::all)]
 mod common;
 
 use std::time::Duration;

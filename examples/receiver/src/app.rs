@@ -254,8 +254,9 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// Checks `platform` in a query string; `None` when it is `HOTMART`.
-fn check_platform(query: Option<&str>, required: bool) -> Result<Vec<(String, String)>, Response> {
+/// Checks `platform` in a query string and returns the query's pairs, or
+/// what is wrong (for the guide's `400` error object).
+fn check_platform(query: Option<&str>, required: bool) -> Result<Vec<(String, String)>, String> {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .into_owned()
         .collect();
@@ -266,16 +267,14 @@ fn check_platform(query: Option<&str>, required: bool) -> Result<Vec<(String, St
         .collect();
     match platforms.as_slice() {
         [] if !required => Ok(pairs),
-        [] => Err(validation_error(format!(
+        [] => Err(format!(
             "query parameter `platform` is required; the only supported value is \"{PLATFORM}\""
-        ))),
-        [PLATFORM] => Ok(pairs),
-        [_] => Err(validation_error(format!(
-            "unsupported platform; the only supported value is \"{PLATFORM}\""
-        ))),
-        _ => Err(validation_error(
-            "query parameter `platform` given more than once".into(),
         )),
+        [PLATFORM] => Ok(pairs),
+        [_] => Err(format!(
+            "unsupported platform; the only supported value is \"{PLATFORM}\""
+        )),
+        _ => Err("query parameter `platform` given more than once".into()),
     }
 }
 
@@ -372,8 +371,8 @@ fn iso(ms: Option<i64>) -> Value {
 
 /// `GET /api/acl/webhooks/statistics?platform=HOTMART`.
 async fn statistics(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
-    if let Err(response) = check_platform(query.as_deref(), true) {
-        return response;
+    if let Err(detail) = check_platform(query.as_deref(), true) {
+        return validation_error(detail);
     }
     match state.store.statistics().await {
         Ok(s) => json_response(
@@ -417,7 +416,7 @@ fn database_unavailable() -> Response {
 async fn recent(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let pairs = match check_platform(query.as_deref(), true) {
         Ok(pairs) => pairs,
-        Err(response) => return response,
+        Err(detail) => return validation_error(detail),
     };
     let limit = match pairs.iter().find(|(k, _)| k == "limit") {
         None => 10,
@@ -444,8 +443,8 @@ async fn recent(State(state): State<AppState>, RawQuery(query): RawQuery) -> Res
 
 /// `GET /api/acl/webhooks/health`: the service answers and `SELECT 1` works.
 async fn health(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
-    if let Err(response) = check_platform(query.as_deref(), false) {
-        return response;
+    if let Err(detail) = check_platform(query.as_deref(), false) {
+        return validation_error(detail);
     }
     match state.store.health().await {
         Ok(()) => json_response(
@@ -456,5 +455,43 @@ async fn health(State(state): State<AppState>, RawQuery(query): RawQuery) -> Res
             tracing::error!(platform = PLATFORM, error = %e, "health check failed");
             database_unavailable()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_hottok;
+
+    fn masked(body: &str) -> String {
+        String::from_utf8(mask_hottok(body.as_bytes())).unwrap()
+    }
+
+    #[test]
+    fn json_hottok_values_are_masked_in_place_and_stay_valid_json() {
+        let body = r#"{"id":"1", "hottok" : "ab\"c\\d", "data":{"hottok":"x"},"note":"hottok"}"#;
+        let out = masked(body);
+        assert_eq!(out.len(), body.len());
+        assert_eq!(
+            out,
+            r#"{"id":"1", "hottok" : "********", "data":{"hottok":"*"},"note":"hottok"}"#
+        );
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(json["id"], "1");
+        assert!(!out.contains("ab"));
+    }
+
+    #[test]
+    fn form_hottok_values_are_masked_and_other_fields_kept() {
+        assert_eq!(
+            masked("status=approved&hottok=s3cr3t&xhottok=keep&hottok="),
+            "status=approved&hottok=******&xhottok=keep&hottok="
+        );
+        assert_eq!(masked("hottok=abc"), "hottok=***");
+        assert_eq!(masked("transaction=HP1"), "transaction=HP1");
+    }
+
+    #[test]
+    fn a_non_string_json_hottok_is_left_alone() {
+        assert_eq!(masked(r#"{"hottok":5}"#), r#"{"hottok":5}"#);
     }
 }
