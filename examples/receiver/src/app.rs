@@ -327,22 +327,26 @@ async fn dry_run(body: Bytes) -> Response {
     match hotmart_webhook::parse(bytes) {
         Ok(webhook) => {
             let summary = summary(&webhook);
-            json_response(
-                StatusCode::OK,
-                &json!({
-                    "success": true,
-                    "data": {
-                        "dryRun": true,
-                        "stored": false,
-                        "version": summary.version,
-                        "event": summary.event,
-                        "known": summary.known,
-                        "id": summary.event_id,
-                        "transaction": summary.transaction,
-                        "status": summary.status,
-                    }
-                }),
-            )
+            let mut data = json!({
+                "dryRun": true,
+                "stored": false,
+                "version": summary.version,
+                "event": summary.event,
+                "known": summary.known,
+                "id": summary.event_id,
+                "transaction": summary.transaction,
+                "status": summary.status,
+            });
+            if summary.known == Some(false) {
+                // Third-party guides use names Hotmart never sends
+                // (PURCHASE_COMPLETED, SUBSCRIPTION_RENEWED, …).
+                data["hint"] = json!(
+                    "not an event of Hotmart's catalogue: a delivery like this is stored and \
+                     answered 200 as an unknown event; Hotmart's names are in \
+                     hotmart_webhook::event::EVENT_NAMES"
+                );
+            }
+            json_response(StatusCode::OK, &json!({ "success": true, "data": data }))
         }
         Err(e) => e.to_response().map(axum::body::Body::from),
     }

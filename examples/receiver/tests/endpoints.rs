@@ -331,6 +331,12 @@ async fn test_endpoint_is_a_dry_run_that_describes_the_sample_and_stores_nothing
     assert_eq!(status, StatusCode::OK);
     assert_eq!(json["data"]["known"], false);
     assert_eq!(json["data"]["id"], "test-123");
+    assert!(
+        json["data"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("EVENT_NAMES")
+    );
 
     // A v1 postback as a JSON string.
     let form = String::from_utf8(fixture("v1/approved_1.form")).unwrap();
