@@ -3,7 +3,7 @@
 //!
 //! rusqlite is blocking, and SQLite allows one writer at a time anyway, so the
 //! connection lives on a dedicated thread ([`Store::open`]). Every operation is
-//! a [`Command`] sent over a channel with a one-shot reply. The thread takes
+//! a command sent over a channel with a one-shot reply. The thread takes
 //! the first waiting command and every other one already queued (up to
 //! [`MAX_BATCH`]), runs all the writes inside one transaction, commits, and
 //! only then answers them: during a launch, 64 concurrent deliveries cost one
