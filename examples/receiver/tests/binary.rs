@@ -1,0 +1,298 @@
+//! The receiver binary as a child process: configuration, SIGTERM, and a
+//! SIGKILL in the middle of a launch.
+
+mod common;
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::load::{plan, run};
+use common::*;
+use example_receiver::store::effects_after_success;
+
+const BIN: &str = env!("CARGO_BIN_EXE_example-receiver");
+
+/// The running binary and the port it bound (`PORT=0`).
+struct Receiver {
+    child: Child,
+    port: u16,
+    log: mpsc::Receiver<String>,
+}
+
+impl Receiver {
+    fn start(db: &Path) -> Receiver {
+        let mut child = Command::new(BIN)
+            .env("HOTMART_WEBHOOK_SECRET", SECRET)
+            .env("PORT", "0")
+            .env("DATABASE_PATH", db)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Drain stderr for the whole life of the child, or a full pipe would
+        // block its logging.
+        let (tx, log) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let port = loop {
+            let line = log
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .expect("the receiver logs its address within 30 s");
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                let addr = rest.split_whitespace().next().unwrap();
+                break addr.rsplit(':').next().unwrap().parse().unwrap();
+            }
+        };
+        Receiver { child, port, log }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// SIGTERM, then the exit status (bounded) and the log lines not yet
+    /// read.
+    fn terminate(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // The drain thread ends with the child's stderr.
+                let mut logs = Vec::new();
+                while let Ok(line) = self.log.recv_timeout(Duration::from_secs(5)) {
+                    logs.push(line);
+                }
+                return (status, logs);
+            }
+            assert!(Instant::now() < deadline, "no exit within 30 s of SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn refuses_to_start_without_the_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .env_remove("HOTMART_WEBHOOK_SECRET")
+        .env_remove("HOTMART_WEBHOOK_SECRET_PREVIOUS")
+        .env("PORT", "0")
+        .env("DATABASE_PATH", dir.path().join("never.db"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("HOTMART_WEBHOOK_SECRET is not set"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("never.db").exists(), "nothing created");
+
+    let out = Command::new(BIN)
+        .env("HOTMART_WEBHOOK_SECRET", "has a space")
+        .env("PORT", "0")
+        .env("DATABASE_PATH", dir.path().join("never.db"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("has a space"),
+        "the value is never echoed: {stderr}"
+    );
+
+    let out = Command::new(BIN)
+        .env("HOTMART_WEBHOOK_SECRET", SECRET)
+        .env("PORT", "eighty")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PORT"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_gracefully_and_logs_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("term.db");
+    let receiver = Receiver::start(&db);
+    let client = client();
+    let url = receiver.url("/api/acl/webhooks/hotmart");
+    let mut event = v2_fixtures()
+        .into_iter()
+        .find(|e| e["event"] == "PURCHASE_APPROVED")
+        .unwrap();
+    let email = event["data"]["buyer"]["email"].as_str().unwrap().to_owned();
+    event["hottok"] = serde_json::json!(SECRET);
+    let (status, _) = send(
+        &client,
+        hyper::Method::POST,
+        &url,
+        &[("x-hotmart-hottok", SECRET)],
+        with_id(&event, "term-1"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = send(
+        &client,
+        hyper::Method::POST,
+        &url,
+        &[("x-hotmart-hottok", "bad")],
+        "{}",
+    )
+    .await;
+    assert_eq!(status, 401);
+    eventually(Duration::from_secs(10), "processing", || async {
+        (count(&db, "SELECT COUNT(*) FROM effects") == 1).then_some(())
+    })
+    .await;
+    let (status, logs) = tokio::task::spawn_blocking(move || receiver.terminate())
+        .await
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let text = logs.join("\n");
+    assert!(text.contains("platform=\"HOTMART\""), "{text}");
+    assert!(text.contains("receiver stopped"), "{text}");
+    assert!(!text.contains(SECRET), "{text}");
+    assert!(!text.contains(&email), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_launch_loses_no_answered_delivery_and_reprocesses_no_processed_row() {
+    const TOTAL: usize = 4_000;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crash.db");
+    let receiver = Receiver::start(&db);
+    let client = client();
+    let url = receiver.url("/api/acl/webhooks/hotmart");
+    let load = tokio::spawn({
+        let client = client.clone();
+        async move { run(&client, &url, plan(TOTAL, TOTAL / 5, "crash"), 64, true).await }
+    });
+    // Kill it while deliveries are arriving and rows are being processed.
+    let db_for_wait = db.clone();
+    eventually(
+        Duration::from_secs(60),
+        "a third of the launch stored",
+        || {
+            let db = db_for_wait.clone();
+            async move {
+                let stored = rusqlite::Connection::open(&db)
+                    .and_then(|c| {
+                        c.query_row("SELECT COUNT(*) FROM deliveries", [], |r| {
+                            r.get::<_, i64>(0)
+                        })
+                    })
+                    .unwrap_or(0);
+                (stored >= 1_000).then_some(())
+            }
+        },
+    )
+    .await;
+    let mut receiver = receiver;
+    receiver.child.kill().unwrap(); // SIGKILL: no shutdown code runs
+    receiver.child.wait().unwrap();
+    drop(receiver);
+    let (outcomes, _) = tokio::time::timeout(Duration::from_secs(90), load)
+        .await
+        .expect("the load ends once the receiver is gone")
+        .unwrap();
+
+    let answered: HashSet<&str> = outcomes
+        .iter()
+        .filter(|o| o.status == Some(200))
+        .map(|o| o.id.as_str())
+        .collect();
+    let unanswered = outcomes.iter().filter(|o| o.status.is_none()).count();
+    let pending_at_kill = count(
+        &db,
+        "SELECT COUNT(*) FROM deliveries WHERE state = 'pending'",
+    );
+    eprintln!(
+        "crash: {} deliveries answered 200 ({} distinct ids), {unanswered} cut off, {pending_at_kill} rows pending at the kill",
+        outcomes.len() - unanswered,
+        answered.len()
+    );
+    assert!(
+        unanswered > 0,
+        "the kill happened in the middle of the launch"
+    );
+    assert!(!answered.is_empty());
+
+    // Every delivery answered 200 is in the database.
+    let stored: HashSet<String> = rows(&db, "SELECT dedupe_key FROM deliveries")
+        .into_iter()
+        .map(|r| match &r[0] {
+            rusqlite::types::Value::Text(t) => t.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let lost: Vec<&&str> = answered
+        .iter()
+        .filter(|id| !stored.contains(**id))
+        .collect();
+    assert!(lost.is_empty(), "answered 200 but lost: {lost:?}");
+
+    // Restart on the same file: everything ends up processed.
+    let receiver = Receiver::start(&db);
+    eventually(
+        Duration::from_secs(60),
+        "every stored row processed",
+        || async {
+            (count(
+                &db,
+                "SELECT COUNT(*) FROM deliveries WHERE state <> 'processed'",
+            ) == 0)
+                .then_some(())
+        },
+    )
+    .await;
+    let (status, _) = tokio::task::spawn_blocking(move || receiver.terminate())
+        .await
+        .unwrap();
+    assert!(status.success());
+
+    // Each answered delivery has its effect; none was processed again after
+    // its success was recorded (an effect may repeat only for a row that
+    // was cut off between its effect and the record of its success).
+    let effected: HashSet<String> = rows(&db, "SELECT DISTINCT idempotency_key FROM effects")
+        .into_iter()
+        .map(|r| match &r[0] {
+            rusqlite::types::Value::Text(t) => t.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert!(answered.iter().all(|id| effected.contains(*id)));
+    assert_eq!(effected.len(), stored.len());
+    assert_eq!(effects_after_success(&db).unwrap(), Vec::<String>::new());
+    let repeats = count(&db, "SELECT COUNT(*) FROM effects") - effected.len() as i64;
+    eprintln!(
+        "crash: {repeats} effects repeated (at least once, cut off before success was recorded)"
+    );
+    assert!(
+        repeats <= 64,
+        "only rows in flight at the kill can repeat: {repeats}"
+    );
+}
