@@ -113,8 +113,12 @@ impl Default for RetryPolicy {
 pub enum Action {
     /// Give the buyer access (`PURCHASE_APPROVED`, v1 `approved`).
     Grant,
-    /// Take access away (refund, chargeback, cancellation).
+    /// Take access away now (refund, chargeback, canceled purchase).
     Revoke,
+    /// Take access away when the paid period ends (subscription
+    /// cancellation: Hotmart sends it on the day of cancellation, but the
+    /// subscriber has paid until `date_next_charge`).
+    RevokeAtPeriodEnd,
     /// Nothing to do.
     Ignore,
 }
@@ -127,8 +131,8 @@ impl Action {
                 Event::PurchaseApproved(_) => Action::Grant,
                 Event::PurchaseRefunded(_)
                 | Event::PurchaseChargeback(_)
-                | Event::PurchaseCanceled(_)
-                | Event::SubscriptionCancellation(_) => Action::Revoke,
+                | Event::PurchaseCanceled(_) => Action::Revoke,
+                Event::SubscriptionCancellation(_) => Action::RevokeAtPeriodEnd,
                 _ => Action::Ignore,
             },
             Webhook::V1Purchase(_) => {
@@ -138,16 +142,17 @@ impl Action {
                     _ => Action::Ignore,
                 }
             }
-            Webhook::V1SubscriptionCancellation(_) => Action::Revoke,
+            Webhook::V1SubscriptionCancellation(_) => Action::RevokeAtPeriodEnd,
             _ => Action::Ignore,
         }
     }
 
-    /// `grant`, `revoke` or `ignore`.
+    /// `grant`, `revoke`, `revoke_at_period_end` or `ignore`.
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Grant => "grant",
             Action::Revoke => "revoke",
+            Action::RevokeAtPeriodEnd => "revoke_at_period_end",
             Action::Ignore => "ignore",
         }
     }
@@ -341,5 +346,36 @@ fn truncate(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn action(body: &str) -> Action {
+        Action::of(&hotmart_webhook::parse(body.as_bytes()).unwrap())
+    }
+
+    #[test]
+    fn purchases_grant_and_refunds_revoke_at_once() {
+        let v2 = |event: &str| {
+            format!(r#"{{"id":"1","event":"{event}","version":"2.0.0","data":{{}}}}"#)
+        };
+        assert_eq!(action(&v2("PURCHASE_APPROVED")), Action::Grant);
+        assert_eq!(action(&v2("PURCHASE_REFUNDED")), Action::Revoke);
+        assert_eq!(action(&v2("PURCHASE_CHARGEBACK")), Action::Revoke);
+        assert_eq!(action(&v2("PURCHASE_COMPLETE")), Action::Ignore);
+        assert_eq!(action("status=approved&transaction=HP1"), Action::Grant);
+        assert_eq!(action("status=refunded&transaction=HP1"), Action::Revoke);
+    }
+
+    #[test]
+    fn a_subscription_cancellation_ends_access_when_the_paid_period_ends() {
+        let v2 = r#"{"id":"1","event":"SUBSCRIPTION_CANCELLATION","version":"2.0.0","data":{"date_next_charge":1746532800000}}"#;
+        assert_eq!(action(v2), Action::RevokeAtPeriodEnd);
+        let v1 =
+            r#"{"hottok":"x","cancellationDate":1656013119173,"dateNextCharge":1658605119173}"#;
+        assert_eq!(action(v1), Action::RevokeAtPeriodEnd);
     }
 }

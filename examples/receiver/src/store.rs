@@ -28,6 +28,13 @@ use tokio::sync::oneshot;
 /// The most commands committed in one transaction.
 pub const MAX_BATCH: usize = 512;
 
+/// How many commands may wait for the store thread. A delivery that finds the
+/// queue full is answered `503` at once (Hotmart retries it ~15 minutes
+/// later) instead of growing memory without bound during a surge: a queued
+/// command holds a body of at most the layer's 64 KiB limit, so the queue
+/// holds at most 64 MiB.
+pub const QUEUE_CAPACITY: usize = 1024;
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS deliveries (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -263,13 +270,13 @@ impl Command {
 /// A handle on the store thread. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
-    tx: mpsc::Sender<Command>,
+    tx: mpsc::SyncSender<Command>,
 }
 
 /// Joins the store thread; see [`Store::open`].
 #[derive(Debug)]
 pub struct StoreThread {
-    tx: mpsc::Sender<Command>,
+    tx: mpsc::SyncSender<Command>,
     handle: Option<thread::JoinHandle<()>>,
 }
 
@@ -313,7 +320,7 @@ impl Store {
         conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
-        let (tx, rx) = mpsc::channel();
+        let (tx, rx) = mpsc::sync_channel(QUEUE_CAPACITY);
         let handle = thread::Builder::new()
             .name("receiver-store".into())
             .spawn(move || run(conn, rx))
@@ -329,9 +336,14 @@ impl Store {
 
     async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, StoreError> {
         let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(make(reply))
-            .map_err(|_| StoreError("the store thread has stopped".into()))?;
+        self.tx.try_send(make(reply)).map_err(|e| match e {
+            mpsc::TrySendError::Full(_) => {
+                StoreError("the store is busy: the queue is full".into())
+            }
+            mpsc::TrySendError::Disconnected(_) => {
+                StoreError("the store thread has stopped".into())
+            }
+        })?;
         rx.await
             .map_err(|_| StoreError("the store thread has stopped".into()))?
     }
@@ -343,9 +355,10 @@ impl Store {
             .await
     }
 
-    /// Counts a rejected request (never its body). Does not wait.
+    /// Counts a rejected request (never its body). Does not wait: when the
+    /// queue is full the count is dropped rather than block the runtime.
     pub fn count_rejection(&self, reason: &'static str) {
-        let _ = self.tx.send(Command::CountRejection(reason));
+        let _ = self.tx.try_send(Command::CountRejection(reason));
     }
 
     /// Records a failed attempt; with `give_up` the row becomes `failed`.
@@ -843,4 +856,29 @@ pub fn state_of(path: &Path, dedupe_key: &str) -> Result<Option<String>, StoreEr
             |r| r.get(0),
         )
         .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_full_queue_answers_busy_at_once_instead_of_growing() {
+        // No thread drains this queue: it is full after one command.
+        let (tx, _rx) = mpsc::sync_channel(1);
+        let store = Store { tx };
+        store.count_rejection("mismatch");
+        store.count_rejection("mismatch"); // dropped, never blocks
+        let err = store.insert(NewDelivery::default()).await.unwrap_err();
+        assert!(err.to_string().contains("busy"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_stopped_store_says_so() {
+        let (tx, rx) = mpsc::sync_channel(1);
+        drop(rx);
+        let store = Store { tx };
+        let err = store.insert(NewDelivery::default()).await.unwrap_err();
+        assert!(err.to_string().contains("stopped"), "{err}");
+    }
 }
