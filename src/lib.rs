@@ -64,6 +64,8 @@ mod money;
 mod owned;
 mod parse;
 mod raw;
+#[cfg(feature = "proptest")]
+pub mod strategy;
 mod text;
 mod time;
 
