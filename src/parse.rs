@@ -333,7 +333,7 @@ impl<'a> Webhook<'a> {
 ///   v1 postback re-encoded as a flat JSON object of strings;
 /// * anything else is read as a v1 form postback (UTF-8; `+` and `%20` are
 ///   spaces), which must carry at least one of `status`, `callback_type`,
-///   `transaction` or `prod`.
+///   `transaction` or `prod` (an empty `status` or `callback_type` is absent).
 ///
 /// Strings borrow from `body` unless they had to be unescaped or decoded.
 /// Unknown fields are ignored; absent and `null` optional fields are `None`.
@@ -572,7 +572,25 @@ fn parse_v1_json_purchase(body: &[u8]) -> Result<V1Purchase<'_>, ParseError> {
     for (key, value) in pairs {
         set_v1_field(&mut purchase, key, value)?;
     }
+    if !is_recognised(&purchase) {
+        return Err(ParseError::new(
+            Category::Data,
+            Some("event".to_owned()),
+            "not a Hotmart webhook: a JSON object without `event` and without the keys of a v1 event",
+        ));
+    }
     Ok(purchase)
+}
+
+/// A postback carries at least one of `status`, `callback_type`,
+/// `transaction` or `prod`. An empty `status` or `callback_type` is absent
+/// (an empty typed value is `None`), so it does not count: `to_wire` could
+/// not write it back, and the body it wrote would not parse.
+fn is_recognised(purchase: &V1Purchase<'_>) -> bool {
+    purchase.status.is_some()
+        || purchase.callback_type.is_some()
+        || purchase.transaction.is_some()
+        || purchase.prod.is_some()
 }
 
 /// A JSON object whose values are all strings, in order.
@@ -623,7 +641,6 @@ fn set_v1_field<'a>(
 /// Parses a v1 form postback.
 pub(crate) fn parse_form(body: &[u8]) -> Result<V1Purchase<'_>, ParseError> {
     let mut purchase = V1Purchase::default();
-    let mut recognised = false;
     for pair in body.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
         let (key, value) = match pair.iter().position(|&b| b == b'=') {
             Some(i) => (&pair[..i], &pair[i + 1..]),
@@ -631,15 +648,14 @@ pub(crate) fn parse_form(body: &[u8]) -> Result<V1Purchase<'_>, ParseError> {
         };
         let key = decode_form(key)?;
         let value = decode_form(value)?;
-        recognised |= matches!(&*key, "status" | "callback_type" | "transaction" | "prod");
         set_v1_field(&mut purchase, key, value)?;
     }
-    if !recognised {
+    if !is_recognised(&purchase) {
         return Err(ParseError::new(
             Category::Syntax,
             None,
             "not a Hotmart webhook: neither a JSON object nor a v1 form postback \
-             (no `status`, `callback_type`, `transaction` or `prod` field)",
+             (no non-empty `status` or `callback_type`, no `transaction` or `prod` field)",
         ));
     }
     Ok(purchase)
