@@ -43,3 +43,30 @@ fn a_postback_whose_only_recognising_field_is_empty_is_not_a_webhook() {
     assert!(matches!(parse(body), Ok(Webhook::V1Purchase(_))));
     assert_round_trip_or_error(body);
 }
+
+// Found by `mutated_fixtures_give_ok_or_an_error_and_what_parses_round_trips`
+// (a SUBSCRIPTION_CANCELLATION fixture whose `creation_date` became
+// "0000-01-01T00:00:00+01:00"). Cause: the offset moved the instant into the
+// year -1, which parsed, but the writer formats four-digit years and wrote
+// "-001-12-31T23:00:00Z", which does not parse. ISO dates now have to fall
+// inside the years 0000-9999 once the offset is applied.
+#[test]
+fn an_iso_date_pushed_out_of_the_years_0000_to_9999_by_its_offset_is_an_error() {
+    let body = |date: &str| {
+        format!(
+            r#"{{"id":"e1","creation_date":"{date}","event":"X","version":"2.0.0","data":{{}}}}"#
+        )
+    };
+    for date in ["0000-01-01T00:00:00+01:00", "9999-12-31T23:30:00-01:00"] {
+        assert!(parse(body(date).as_bytes()).is_err(), "{date}");
+        assert_round_trip_or_error(body(date).as_bytes());
+    }
+    for date in [
+        "0000-01-01T00:00:00Z",
+        "9999-12-31T23:59:59.999Z",
+        "0000-01-01T01:00:00+01:00",
+    ] {
+        assert!(parse(body(date).as_bytes()).is_ok(), "{date}");
+        assert_round_trip_or_error(body(date).as_bytes());
+    }
+}
