@@ -445,16 +445,20 @@ impl<'de> Visitor<'de> for TopLevelVisitor<'_> {
                     let v = map.next_value()?;
                     once(&mut top.data, v, "data")?;
                 }
+                // The keys that identify a v1 JSON event count only with a
+                // value: `null` reads as an absent field.
+                k @ ("affiliate" | "productName" | "cancellationDate" | "switchPlanDate") => {
+                    let present = map.next_value::<Option<IgnoredAny>>()?.is_some();
+                    match k {
+                        "affiliate" => top.v1_cart.0 |= present,
+                        "productName" => top.v1_cart.1 |= present,
+                        "cancellationDate" => top.v1_cancellation |= present,
+                        _ => top.v1_switch_plan |= present,
+                    }
+                }
                 other => {
-                    match other {
-                        "affiliate" => top.v1_cart.0 = true,
-                        "productName" => top.v1_cart.1 = true,
-                        "cancellationDate" => top.v1_cancellation = true,
-                        "switchPlanDate" => top.v1_switch_plan = true,
-                        "callback_type" | "status" | "transaction" | "prod" => {
-                            top.v1_purchase = true
-                        }
-                        _ => {}
+                    if matches!(other, "callback_type" | "status" | "transaction" | "prod") {
+                        top.v1_purchase = true;
                     }
                     map.next_value::<IgnoredAny>()?;
                 }
