@@ -1,5 +1,6 @@
-//! [`proptest`] strategies that generate realistic Hotmart deliveries, so you
-//! can property-test your own handlers (feature `proptest`).
+//! [`proptest`](https://docs.rs/proptest) strategies that generate realistic
+//! Hotmart deliveries, so you can property-test your own handlers (feature
+//! `proptest`).
 //!
 //! Every event of the 2.0.0 catalogue and every v1 shape has a strategy;
 //! [`webhook`] picks among all of them. The values look like Hotmart's:
