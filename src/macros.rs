@@ -69,6 +69,13 @@ macro_rules! payload {
                 $name::into_owned(self)
             }
         }
+
+        #[cfg(feature = "proptest")]
+        impl $crate::strategy::Strings for $name<'_> {
+            fn strings<'s>(&'s self, out: &mut Vec<(&'s str, bool)>) {
+                $( $crate::strategy::Strings::strings(&self.$names, out); )*
+            }
+        }
     };
     (@munch [$($meta:tt)*] $name:ident [] [$($fields:tt)*] [$($names:ident)*]) => {
         #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -94,6 +101,13 @@ macro_rules! payload {
             type Owned = $name;
             fn into_owned(self) -> $name {
                 self
+            }
+        }
+
+        #[cfg(feature = "proptest")]
+        impl $crate::strategy::Strings for $name {
+            fn strings<'s>(&'s self, out: &mut Vec<(&'s str, bool)>) {
+                $( $crate::strategy::Strings::strings(&self.$names, out); )*
             }
         }
     };
@@ -144,6 +158,10 @@ macro_rules! open_enum {
                 matches!(self, Self::Other(_))
             }
 
+            /// Every spelling `from_text` recognises, aliases included.
+            #[cfg(feature = "proptest")]
+            pub(crate) const SPELLINGS: &'static [&'static str] = &[$( $wire, $($alias,)* )*];
+
             /// A copy independent of the body.
             pub fn into_owned(self) -> $name<'static> {
                 match self {
@@ -181,6 +199,26 @@ macro_rules! open_enum {
             type Owned = $name<'static>;
             fn into_owned(self) -> $name<'static> {
                 $name::into_owned(self)
+            }
+        }
+
+        #[cfg(feature = "proptest")]
+        impl $crate::strategy::Strings for $name<'_> {
+            fn strings<'s>(&'s self, out: &mut Vec<(&'s str, bool)>) {
+                if let Self::Other(text) = self {
+                    $crate::strategy::Strings::strings(text, out);
+                }
+            }
+        }
+
+        #[cfg(feature = "proptest")]
+        impl $crate::strategy::OpenEnum for $name<'static> {
+            const SPELLINGS: &'static [&'static str] = $name::SPELLINGS;
+            fn from_text(text: $crate::Text<'static>) -> Self {
+                $name::from_text(text)
+            }
+            fn is_other(&self) -> bool {
+                $name::is_other(self)
             }
         }
     };

@@ -335,7 +335,7 @@ impl<'a> Webhook<'a> {
 ///   v1 postback re-encoded as a flat JSON object of strings;
 /// * anything else is read as a v1 form postback (UTF-8; `+` and `%20` are
 ///   spaces), which must carry at least one of `status`, `callback_type`,
-///   `transaction` or `prod`.
+///   `transaction` or `prod` (an empty `status` or `callback_type` is absent).
 ///
 /// Strings borrow from `body` unless they had to be unescaped or decoded.
 /// Unknown fields are ignored; absent and `null` optional fields are `None`.
@@ -447,16 +447,20 @@ impl<'de> Visitor<'de> for TopLevelVisitor<'_> {
                     let v = map.next_value()?;
                     once(&mut top.data, v, "data")?;
                 }
+                // The keys that identify a v1 JSON event count only with a
+                // value: `null` reads as an absent field.
+                k @ ("affiliate" | "productName" | "cancellationDate" | "switchPlanDate") => {
+                    let present = map.next_value::<Option<IgnoredAny>>()?.is_some();
+                    match k {
+                        "affiliate" => top.v1_cart.0 |= present,
+                        "productName" => top.v1_cart.1 |= present,
+                        "cancellationDate" => top.v1_cancellation |= present,
+                        _ => top.v1_switch_plan |= present,
+                    }
+                }
                 other => {
-                    match other {
-                        "affiliate" => top.v1_cart.0 = true,
-                        "productName" => top.v1_cart.1 = true,
-                        "cancellationDate" => top.v1_cancellation = true,
-                        "switchPlanDate" => top.v1_switch_plan = true,
-                        "callback_type" | "status" | "transaction" | "prod" => {
-                            top.v1_purchase = true
-                        }
-                        _ => {}
+                    if matches!(other, "callback_type" | "status" | "transaction" | "prod") {
+                        top.v1_purchase = true;
                     }
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -580,7 +584,25 @@ fn parse_v1_json_purchase(body: &[u8]) -> Result<V1Purchase<'_>, ParseError> {
     for (key, value) in pairs {
         set_v1_field(&mut purchase, key, value)?;
     }
+    if !is_recognised(&purchase) {
+        return Err(ParseError::new(
+            Category::Data,
+            Some("event".to_owned()),
+            "not a Hotmart webhook: a JSON object without `event` and without the keys of a v1 event",
+        ));
+    }
     Ok(purchase)
+}
+
+/// A postback carries at least one of `status`, `callback_type`,
+/// `transaction` or `prod`. An empty `status` or `callback_type` is absent
+/// (an empty typed value is `None`), so it does not count: `to_wire` could
+/// not write it back, and the body it wrote would not parse.
+fn is_recognised(purchase: &V1Purchase<'_>) -> bool {
+    purchase.status.is_some()
+        || purchase.callback_type.is_some()
+        || purchase.transaction.is_some()
+        || purchase.prod.is_some()
 }
 
 /// A JSON object whose values are all strings, in order.
@@ -631,7 +653,6 @@ fn set_v1_field<'a>(
 /// Parses a v1 form postback.
 pub(crate) fn parse_form(body: &[u8]) -> Result<V1Purchase<'_>, ParseError> {
     let mut purchase = V1Purchase::default();
-    let mut recognised = false;
     for pair in body.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
         let (key, value) = match pair.iter().position(|&b| b == b'=') {
             Some(i) => (&pair[..i], &pair[i + 1..]),
@@ -639,15 +660,14 @@ pub(crate) fn parse_form(body: &[u8]) -> Result<V1Purchase<'_>, ParseError> {
         };
         let key = decode_form(key)?;
         let value = decode_form(value)?;
-        recognised |= matches!(&*key, "status" | "callback_type" | "transaction" | "prod");
         set_v1_field(&mut purchase, key, value)?;
     }
-    if !recognised {
+    if !is_recognised(&purchase) {
         return Err(ParseError::new(
             Category::Syntax,
             None,
             "not a Hotmart webhook: neither a JSON object nor a v1 form postback \
-             (no `status`, `callback_type`, `transaction` or `prod` field)",
+             (no non-empty `status` or `callback_type`, no `transaction` or `prod` field)",
         ));
     }
     Ok(purchase)

@@ -298,7 +298,14 @@ fn parse_iso(s: &[u8]) -> Option<(i64, bool)> {
     };
     let days = days_from_civil(year, month, day);
     let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
-    Some((secs * 1000 + millis, fractional))
+    let millis = secs * 1000 + millis;
+    // An offset can push the instant out of the years 0000-9999, which the
+    // writer (four-digit years, UTC) could not write back readably.
+    let first = days_from_civil(0, 1, 1) * 86_400_000;
+    let end = days_from_civil(10_000, 1, 1) * 86_400_000;
+    (first..end)
+        .contains(&millis)
+        .then_some((millis, fractional))
 }
 
 /// Formats epoch milliseconds as `YYYY-MM-DDTHH:MM:SS[.mmm]Z`; the
@@ -359,6 +366,9 @@ mod tests {
             "\"2023-13-01T00:00:00Z\"",
             "\"yesterday\"",
             "\"2023-01-01T10:00:00+5\"",
+            // Years 0000-9999 only, after the offset is applied.
+            "\"0000-01-01T00:00:00+01:00\"",
+            "\"9999-12-31T23:59:59-00:01\"",
             "true",
             "1.5",
             "\"\"",

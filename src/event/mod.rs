@@ -128,6 +128,18 @@ macro_rules! events {
                 })
             }
 
+            /// Every string of the event, with whether it borrows.
+            #[cfg(feature = "proptest")]
+            pub(crate) fn visit_strings<'s>(&'s self, out: &mut Vec<(&'s str, bool)>) {
+                match self {
+                    $( Event::$variant(data) => $crate::strategy::Strings::strings(data, out), )*
+                    Event::Unknown { name, data } => {
+                        $crate::strategy::Strings::strings(name, out);
+                        $crate::strategy::Strings::strings(data, out);
+                    }
+                }
+            }
+
             /// Serialises the `data` object.
             pub(crate) fn serialize_data<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 match self {

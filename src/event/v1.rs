@@ -309,6 +309,16 @@ macro_rules! v1_purchase {
                     .chain(self.extra.iter().map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str()))))
             }
 
+            /// Every string of the postback, with whether it borrows.
+            #[cfg(feature = "proptest")]
+            pub(crate) fn visit_strings<'s>(&'s self, out: &mut Vec<(&'s str, bool)>) {
+                $( $crate::strategy::Strings::strings(&self.$field, out); )*
+                for (key, value) in &self.extra {
+                    $crate::strategy::Strings::strings(key, out);
+                    $crate::strategy::Strings::strings(value, out);
+                }
+            }
+
             /// A copy independent of the body.
             pub fn into_owned(self) -> V1Purchase<'static> {
                 V1Purchase {

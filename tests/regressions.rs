@@ -1,0 +1,97 @@
+//! Inputs found by the properties (`tests/properties.rs`) or by the fuzz
+//! targets (`fuzz/`), replayed as ordinary tests. Each says what went wrong.
+
+use hotmart_webhook::{Webhook, parse};
+
+/// Parses `body`; if it parses, `to_wire()` must parse back equal (the
+/// round-trip oracle of the fuzz target `parse`).
+#[track_caller]
+fn assert_round_trip_or_error(body: &[u8]) {
+    if let Ok(webhook) = parse(body) {
+        let wire = webhook.to_wire();
+        let again = parse(&wire).unwrap_or_else(|e| {
+            panic!(
+                "{e}: {:?} wrote {:?}",
+                String::from_utf8_lossy(body),
+                String::from_utf8_lossy(&wire)
+            )
+        });
+        assert_eq!(again, webhook);
+    }
+}
+
+// Found by `arbitrary_bytes_give_ok_or_an_error_and_what_parses_round_trips`.
+// Cause: a postback was recognised by the *key* `callback_type` (or
+// `status`) alone, but an empty typed value is `None`, so `to_wire()` wrote
+// an empty body (or one without any recognising field), which does not parse.
+// Now a postback must carry a non-empty `status`/`callback_type`, or a
+// `transaction`/`prod` (text: kept even when empty).
+#[test]
+fn a_postback_whose_only_recognising_field_is_empty_is_not_a_webhook() {
+    for body in [
+        &b"callback_type="[..],
+        b"status=&x=1",
+        b"callback_type&status",
+    ] {
+        assert!(parse(body).is_err(), "{:?}", String::from_utf8_lossy(body));
+        assert_round_trip_or_error(body);
+    }
+    let flat_json = br#"{"callback_type":"","name":"Ana"}"#;
+    assert!(parse(flat_json).is_err());
+    // An empty transaction is still a recognising field, and is written back.
+    let body = b"transaction=&callback_type=";
+    assert!(matches!(parse(body), Ok(Webhook::V1Purchase(_))));
+    assert_round_trip_or_error(body);
+}
+
+// Found by `mutated_fixtures_give_ok_or_an_error_and_what_parses_round_trips`
+// (a SUBSCRIPTION_CANCELLATION fixture whose `creation_date` became
+// "0000-01-01T00:00:00+01:00"). Cause: the offset moved the instant into the
+// year -1, which parsed, but the writer formats four-digit years and wrote
+// "-001-12-31T23:00:00Z", which does not parse. ISO dates now have to fall
+// inside the years 0000-9999 once the offset is applied.
+#[test]
+fn an_iso_date_pushed_out_of_the_years_0000_to_9999_by_its_offset_is_an_error() {
+    let body = |date: &str| {
+        format!(
+            r#"{{"id":"e1","creation_date":"{date}","event":"X","version":"2.0.0","data":{{}}}}"#
+        )
+    };
+    for date in ["0000-01-01T00:00:00+01:00", "9999-12-31T23:30:00-01:00"] {
+        assert!(parse(body(date).as_bytes()).is_err(), "{date}");
+        assert_round_trip_or_error(body(date).as_bytes());
+    }
+    for date in [
+        "0000-01-01T00:00:00Z",
+        "9999-12-31T23:59:59.999Z",
+        "0000-01-01T01:00:00+01:00",
+    ] {
+        assert!(parse(body(date).as_bytes()).is_ok(), "{date}");
+        assert_round_trip_or_error(body(date).as_bytes());
+    }
+}
+
+// Found while checking the v1 dispatch against the round-trip oracle of the
+// fuzz target `parse` (then confirmed by a probe). Cause: the keys that identify a v1 JSON event
+// (`affiliate` + `productName`, `cancellationDate`, `switchPlanDate`) counted
+// even with a `null` value, which reads as an absent field and is not
+// written back: `{"affiliate":null,"productName":"x"}` parsed as a cart
+// abandonment and wrote `{"productName":"x"}`, which is no webhook. A key
+// whose value is `null` no longer identifies an event.
+#[test]
+fn a_v1_json_event_key_whose_value_is_null_does_not_identify_the_event() {
+    assert!(parse(br#"{"affiliate":null,"productName":"x"}"#).is_err());
+    assert!(parse(br#"{"cancellationDate":null}"#).is_err());
+    assert!(matches!(
+        parse(br#"{"cancellationDate":null,"switchPlanDate":1}"#),
+        Ok(Webhook::V1SwitchPlan(_))
+    ));
+    for body in [
+        &br#"{"affiliate":null,"productName":"x"}"#[..],
+        br#"{"cancellationDate":null,"switchPlanDate":1}"#,
+        br#"{"switchPlanDate":null,"status":"approved"}"#,
+        br#"{"affiliate":false,"productName":"x","cancellationDate":null}"#,
+    ] {
+        assert_round_trip_or_error(body);
+    }
+}
