@@ -1,0 +1,290 @@
+//! Shared by the benches: the payloads, the variants compared on them, and
+//! the layer set-ups.
+
+#![allow(dead_code, unreachable_pub)]
+
+pub mod owned;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::hint::black_box;
+use std::path::Path;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use bytes::Bytes;
+use hotmart_webhook::{HOTTOK_HEADER, Hottok, VerifyHottokLayer};
+use http::{HeaderValue, Request, Response};
+use http_body_util::Full;
+use serde::de::IgnoredAny;
+use tower::{Layer, ServiceExt, service_fn};
+
+/// The three reference bodies, first in every table.
+pub const REFERENCE: &[&str] = &[
+    "purchase_approved_compact",
+    "purchase_approved_full",
+    "subscription_cancellation",
+];
+
+/// The v1 form postback fixture.
+pub const FORM: &str = "v1/approved_1.form";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Json,
+    Form,
+}
+
+pub struct Payload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub kind: Kind,
+    /// The 2.0.0 event name (JSON bodies).
+    pub event: String,
+}
+
+impl Payload {
+    pub fn is_reference(&self) -> bool {
+        REFERENCE.contains(&self.name.as_str())
+    }
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every payload: the reference bodies, the v1 form fixture, then every v2
+/// fixture in name order.
+pub fn payloads() -> Vec<Payload> {
+    let mut out = Vec::new();
+    for name in REFERENCE {
+        let bytes = std::fs::read(root().join(format!("benches/payloads/{name}.json")))
+            .expect("reference payload");
+        out.push(json_payload(name.to_string(), bytes));
+    }
+    out.push(Payload {
+        name: FORM.to_owned(),
+        bytes: std::fs::read(root().join("tests/fixtures").join(FORM)).expect("form fixture"),
+        kind: Kind::Form,
+        event: String::new(),
+    });
+    let mut v2: Vec<_> = std::fs::read_dir(root().join("tests/fixtures/v2"))
+        .expect("v2 fixtures")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    v2.sort();
+    for path in v2 {
+        let name = format!("v2/{}", path.file_stem().unwrap().to_string_lossy());
+        out.push(json_payload(name, std::fs::read(&path).expect("fixture")));
+    }
+    for p in &out {
+        let parsed = hotmart_webhook::parse(&p.bytes).expect("every bench payload parses");
+        assert!(parsed.is_known(), "{} parses into a typed event", p.name);
+    }
+    out
+}
+
+fn json_payload(name: String, bytes: Vec<u8>) -> Payload {
+    let event = serde_json::from_slice::<serde_json::Value>(&bytes).expect("JSON")["event"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    Payload {
+        name,
+        bytes,
+        kind: Kind::Json,
+        event,
+    }
+}
+
+/// The parse variants, by name. For the form body the "floor" is
+/// `form_urlencoded::parse` walked once and the "generic" variant collects it
+/// into a `HashMap<String, String>`.
+pub const PARSE_VARIANTS: &[&str] = &["parse", "ignored", "value", "owned"];
+
+/// Whether `variant` applies to `payload`.
+pub fn applies(variant: &str, payload: &Payload) -> bool {
+    match variant {
+        "owned" => payload.kind == Kind::Json && owned::mirrors(&payload.event),
+        _ => true,
+    }
+}
+
+/// Runs one parse variant once; the result is dropped inside (as a handler
+/// would).
+#[inline(never)]
+pub fn run_parse(variant: &str, payload: &Payload) {
+    let body = black_box(payload.bytes.as_slice());
+    match (variant, payload.kind) {
+        ("parse", _) => {
+            black_box(hotmart_webhook::parse(body).unwrap());
+        }
+        ("ignored", Kind::Json) => {
+            black_box(serde_json::from_slice::<IgnoredAny>(body).unwrap());
+        }
+        ("value", Kind::Json) => {
+            black_box(serde_json::from_slice::<serde_json::Value>(body).unwrap());
+        }
+        ("owned", Kind::Json) => {
+            black_box(owned::parse(body).unwrap());
+        }
+        ("ignored", Kind::Form) => {
+            for pair in form_urlencoded::parse(body) {
+                black_box(pair);
+            }
+        }
+        ("value", Kind::Form) => {
+            black_box(
+                form_urlencoded::parse(body)
+                    .into_owned()
+                    .collect::<std::collections::HashMap<String, String>>(),
+            );
+        }
+        _ => panic!("no variant {variant} for {}", payload.name),
+    }
+}
+
+/// The hottok of the v1 form fixture (masked there, but a valid token), used
+/// by every layer bench so that the body fallback accepts the fixture.
+pub const SECRET: &str = "XXX0XXXXXXXXXXXX0XXXXXXX0XXXXX0000000";
+
+/// The v2 body sent with the header (its size does not matter: the header
+/// path never reads it).
+pub const HEADER_BODY: &[u8] = br#"{"event":"PURCHASE_APPROVED"}"#;
+
+/// `SECRET` with its first byte changed, and with its last byte changed.
+pub fn wrong_first() -> String {
+    format!("Y{}", &SECRET[1..])
+}
+pub fn wrong_last() -> String {
+    format!("{}1", &SECRET[..SECRET.len() - 1])
+}
+
+async fn handler<B>(req: Request<B>) -> Result<Response<Full<Bytes>>, Infallible> {
+    black_box(&req);
+    Ok(Response::new(Full::new(Bytes::new())))
+}
+
+pub fn hottok() -> Hottok {
+    Hottok::new(SECRET).unwrap()
+}
+
+/// The layer variants: the bare service and the same service behind the
+/// layer, on the header path, the body path, and rejections.
+pub const LAYER_VARIANTS: &[&str] = &[
+    "bare_header",
+    "layer_header",
+    "bare_form",
+    "layer_body",
+    "reject_first",
+    "reject_last",
+    "matches_first",
+    "matches_last",
+];
+
+pub struct Layers {
+    hottok: Hottok,
+    layer: VerifyHottokLayer,
+    form: Bytes,
+    wrong_first: HeaderValue,
+    wrong_last: HeaderValue,
+    wrong_first_bytes: Vec<u8>,
+    wrong_last_bytes: Vec<u8>,
+}
+
+impl Default for Layers {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Layers {
+    pub fn new() -> Self {
+        let form = std::fs::read(root().join("tests/fixtures").join(FORM)).unwrap();
+        Layers {
+            hottok: hottok(),
+            layer: VerifyHottokLayer::new(hottok()),
+            form: Bytes::from(form),
+            wrong_first: HeaderValue::from_str(&wrong_first()).unwrap(),
+            wrong_last: HeaderValue::from_str(&wrong_last()).unwrap(),
+            wrong_first_bytes: wrong_first().into_bytes(),
+            wrong_last_bytes: wrong_last().into_bytes(),
+        }
+    }
+
+    fn header_request(&self, token: &HeaderValue) -> Request<Full<Bytes>> {
+        let mut req = Request::new(Full::new(Bytes::from_static(HEADER_BODY)));
+        *req.method_mut() = http::Method::POST;
+        req.headers_mut().insert(HOTTOK_HEADER, token.clone());
+        req
+    }
+
+    fn form_request(&self) -> Request<Full<Bytes>> {
+        let mut req = Request::new(Full::new(self.form.clone()));
+        *req.method_mut() = http::Method::POST;
+        req.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        req
+    }
+
+    /// Runs one layer variant once, through `oneshot` on a clone of the
+    /// service (what a router does per request).
+    #[inline(never)]
+    pub fn run(&self, variant: &str) {
+        static GOOD: HeaderValue = HeaderValue::from_static(SECRET);
+        match variant {
+            "bare_header" => {
+                let svc = service_fn(handler::<Full<Bytes>>);
+                let res = block_on(svc.oneshot(self.header_request(&GOOD)));
+                black_box(res.unwrap());
+            }
+            "layer_header" => {
+                let svc = self.layer.layer(service_fn(handler));
+                let res = block_on(svc.oneshot(self.header_request(&GOOD)));
+                assert!(res.as_ref().unwrap().status().is_success());
+                black_box(res.unwrap());
+            }
+            "bare_form" => {
+                let svc = service_fn(handler::<Full<Bytes>>);
+                let res = block_on(svc.oneshot(self.form_request()));
+                black_box(res.unwrap());
+            }
+            "layer_body" => {
+                let svc = self.layer.layer(service_fn(handler));
+                let res = block_on(svc.oneshot(self.form_request()));
+                assert!(res.as_ref().unwrap().status().is_success());
+                black_box(res.unwrap());
+            }
+            "reject_first" | "reject_last" => {
+                let token = if variant == "reject_first" {
+                    &self.wrong_first
+                } else {
+                    &self.wrong_last
+                };
+                let svc = self.layer.layer(service_fn(handler));
+                let res = block_on(svc.oneshot(self.header_request(token)));
+                black_box(res.unwrap());
+            }
+            "matches_first" => {
+                black_box(self.hottok.matches(black_box(&self.wrong_first_bytes)));
+            }
+            "matches_last" => {
+                black_box(self.hottok.matches(black_box(&self.wrong_last_bytes)));
+            }
+            _ => panic!("no layer variant {variant}"),
+        }
+    }
+}
+
+/// Polls a future that completes without waiting (every service here does).
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        Poll::Ready(out) => out,
+        Poll::Pending => panic!("the future waited"),
+    }
+}
