@@ -381,19 +381,58 @@ struct TopLevel<'a> {
     creation_date: Option<(Timestamp, KeyCase)>,
     event: Option<Text<'a>>,
     version: Option<Text<'a>>,
-    data: Option<&'a RawValue>,
+    data: Option<Data<'a>>,
     v1_cart: (bool, bool),
     v1_cancellation: bool,
     v1_switch_plan: bool,
     v1_purchase: bool,
 }
 
-struct TopLevelVisitor<'c> {
-    /// The key whose value is being read, for the error path.
-    current: &'c Cell<&'static str>,
+/// The `data` of the first pass: raw, or already typed.
+enum Data<'a> {
+    Raw(&'a RawValue),
+    /// Typed in the same pass, for the event named by the body's `event`
+    /// when it came first, else by [`guess_event`]; [`parse_json`] checks
+    /// the guess against the real `event` and `version`.
+    Typed(Event<'a>),
 }
 
-impl<'de> Visitor<'de> for TopLevelVisitor<'_> {
+struct TopLevelVisitor<'c, 'b> {
+    /// The key whose value is being read, for the error path.
+    current: &'c Cell<&'static str>,
+    /// `Some(body)`: type `data` in this pass (the single-pass attempt).
+    typed: Option<&'b [u8]>,
+}
+
+/// Reads `data` typed as one known event.
+struct DataSeed(&'static str);
+
+impl<'de> DeserializeSeed<'de> for DataSeed {
+    type Value = Event<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Event<'de>, D::Error> {
+        Event::deserialize_data(self.0, deserializer)
+    }
+}
+
+/// The event name of a body whose `data` comes before `event` (Hotmart's
+/// order): the value of the last `"event"` key, found from the end, when it
+/// is a plain string naming a known event. Only a guess: a nested key, odd
+/// spacing or escapes make it wrong or absent, and the caller checks it.
+fn guess_event(body: &[u8]) -> Option<&'static str> {
+    const KEY: &[u8] = b"\"event\"";
+    let at = body.windows(KEY.len()).rposition(|w| w == KEY)?;
+    let rest = &body[at + KEY.len()..];
+    fn skip_ws(s: &[u8]) -> &[u8] {
+        let n = s.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        &s[n..]
+    }
+    let rest = skip_ws(rest).strip_prefix(b":")?;
+    let rest = skip_ws(rest).strip_prefix(b"\"")?;
+    let end = rest.iter().position(|&b| b == b'"')?;
+    Event::known_name(&rest[..end])
+}
+
+impl<'de> Visitor<'de> for TopLevelVisitor<'_, '_> {
     type Value = TopLevel<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -444,7 +483,15 @@ impl<'de> Visitor<'de> for TopLevelVisitor<'_> {
                 }
                 "data" => {
                     self.current.set("data");
-                    let v = map.next_value()?;
+                    let known = match (self.typed, &top.event) {
+                        (None, _) => None,
+                        (Some(_), Some(name)) => Event::known_name(name.as_bytes()),
+                        (Some(body), None) => guess_event(body),
+                    };
+                    let v = match known {
+                        Some(name) => Data::Typed(map.next_value_seed(DataSeed(name))?),
+                        None => Data::Raw(map.next_value()?),
+                    };
                     once(&mut top.data, v, "data")?;
                 }
                 other => {
@@ -466,29 +513,85 @@ impl<'de> Visitor<'de> for TopLevelVisitor<'_> {
     }
 }
 
-struct TopLevelSeed<'c>(&'c Cell<&'static str>);
+struct TopLevelSeed<'c, 'b>(TopLevelVisitor<'c, 'b>);
 
-impl<'de> DeserializeSeed<'de> for TopLevelSeed<'_> {
+impl<'de> DeserializeSeed<'de> for TopLevelSeed<'_, '_> {
     type Value = TopLevel<'de>;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<TopLevel<'de>, D::Error> {
-        deserializer.deserialize_map(TopLevelVisitor { current: self.0 })
+        deserializer.deserialize_map(self.0)
     }
 }
 
+/// One pass over the body when it can be: `data` is typed while the
+/// envelope is read, for the event that came before it or, in Hotmart's
+/// order (`data` first), for the event guessed from the end of the body.
+/// Anything unexpected (an error, a wrong guess, another `version`) drops
+/// the attempt and runs the two-pass reading, whose results and errors are
+/// the reference.
 fn parse_json(body: &[u8]) -> Result<Webhook<'_>, ParseError> {
-    let current = Cell::new("");
+    if let Some(webhook) = parse_json_single_pass(body) {
+        return Ok(webhook);
+    }
+    parse_json_two_pass(body)
+}
+
+fn read_top_level<'a>(
+    body: &'a [u8],
+    current: &Cell<&'static str>,
+) -> Result<TopLevel<'a>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    let top = TopLevelSeed(&current)
-        .deserialize(&mut de)
-        .and_then(|top| de.end().map(|()| top))
-        .map_err(|e| {
-            let path = e.is_data().then(|| current.get().to_owned());
-            ParseError::from_json(&e, path)
-        })?;
+    let visitor = TopLevelVisitor {
+        current,
+        typed: None,
+    };
+    let top = TopLevelSeed(visitor).deserialize(&mut de)?;
+    de.end()?;
+    Ok(top)
+}
+
+fn parse_json_single_pass(body: &[u8]) -> Option<Webhook<'_>> {
+    // One UTF-8 check of the whole body is much cheaper than serde_json's
+    // check of every string on its own (a call per string); the two-pass
+    // reading reports invalid UTF-8 where it is.
+    let text = std::str::from_utf8(body).ok()?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let visitor = TopLevelVisitor {
+        current: &Cell::new(""),
+        typed: Some(body),
+    };
+    let top = TopLevelSeed(visitor).deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    let Some(Data::Typed(event)) = top.data else {
+        return None;
+    };
+    let confirmed = top.event.as_ref().is_some_and(|name| *name == event.name())
+        && top.version.as_deref().is_none_or(|v| v == "2.0.0");
+    if !confirmed {
+        return None;
+    }
+    Some(Webhook::V2(Envelope {
+        id: top.id?,
+        creation_date: top.creation_date.map(|(t, _)| t),
+        creation_date_key: top.creation_date.map(|(_, k)| k).unwrap_or_default(),
+        version: top.version,
+        event,
+    }))
+}
+
+fn parse_json_two_pass(body: &[u8]) -> Result<Webhook<'_>, ParseError> {
+    let current = Cell::new("");
+    let top = read_top_level(body, &current).map_err(|e| {
+        let path = e.is_data().then(|| current.get().to_owned());
+        ParseError::from_json(&e, path)
+    })?;
 
     if let Some(name) = top.event {
-        return parse_v2(body, top.id, top.creation_date, name, top.version, top.data)
-            .map(Webhook::V2);
+        let data = match top.data {
+            Some(Data::Raw(raw)) => Some(raw),
+            Some(Data::Typed(_)) => unreachable!("the two-pass reading keeps data raw"),
+            None => None,
+        };
+        return parse_v2(body, top.id, top.creation_date, name, top.version, data).map(Webhook::V2);
     }
     if top.v1_cart.0 && top.v1_cart.1 {
         return parse_typed(body).map(Webhook::V1CartAbandonment);
@@ -706,5 +809,54 @@ mod tests {
         assert_eq!(decode_form(b"Pessoa+F%C3%ADsica").unwrap(), "Pessoa Física");
         assert_eq!(decode_form(b"a%20b").unwrap(), "a b");
         assert!(decode_form(b"%FF").is_err());
+    }
+}
+
+#[cfg(test)]
+mod single_pass_tests {
+    use super::*;
+
+    /// The single pass, when it answers, answers what the two passes do.
+    fn agrees(body: &[u8]) -> bool {
+        let fast = parse_json_single_pass(body);
+        if let Some(fast) = &fast {
+            assert_eq!(Ok(fast), parse_json_two_pass(body).as_ref());
+        }
+        fast.is_some()
+    }
+
+    #[test]
+    fn every_v2_fixture_takes_the_single_pass_with_the_same_result() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/v2");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let body = std::fs::read(&path).unwrap();
+            assert!(agrees(&body), "{} took the two-pass path", path.display());
+        }
+    }
+
+    #[test]
+    fn a_wrong_guess_or_another_version_falls_back() {
+        let cases: &[(&[u8], bool)] = &[
+            // `event` first: no guess needed.
+            (br#"{"event":"SUBSCRIPTION_CANCELLATION","id":"1","data":{"product":{"id":1}}}"#, true),
+            // A nested "event" key after the real one misleads the guess.
+            (br#"{"data":{"product":{"id":1}},"event":"SUBSCRIPTION_CANCELLATION","id":"1","x":{"event":"PURCHASE_APPROVED"}}"#, false),
+            // Another version: the data stays raw (Unknown).
+            (br#"{"data":{"purchase":{}},"id":"1","event":"PURCHASE_APPROVED","version":"3.0.0"}"#, false),
+            // An unknown event.
+            (br#"{"data":{"plan":{}},"id":"1","event":"SUBSCRIPTION_RENEWED"}"#, false),
+            // Escaped event name: no guess, the two passes decide.
+            (br#"{"data":{},"id":"1","event":"PURCHASE_APPROVE\u0044"}"#, false),
+            // A data error: the two passes report it.
+            (br#"{"data":{"purchase":[]},"id":"1","event":"PURCHASE_APPROVED"}"#, false),
+            // No id.
+            (br#"{"data":{},"event":"PURCHASE_APPROVED"}"#, false),
+        ];
+        for (body, single) in cases {
+            assert_eq!(agrees(body), *single, "{}", String::from_utf8_lossy(body));
+            // Whatever the path, `parse` gives the two-pass answer.
+            assert_eq!(parse(body), parse_json_two_pass(body));
+        }
     }
 }

@@ -116,6 +116,26 @@ macro_rules! events {
                 })
             }
 
+            /// The catalogue's own spelling of `name`, when it is a known event.
+            pub(crate) fn known_name(name: &[u8]) -> Option<&'static str> {
+                match name {
+                    $( n if n == $wire.as_bytes() => Some($wire), )*
+                    _ => None,
+                }
+            }
+
+            /// Reads `data` typed for the known event `name` from any
+            /// deserializer (the single pass of [`crate::parse`]).
+            pub(crate) fn deserialize_data<'de: 'a, D: serde::Deserializer<'de>>(
+                name: &'static str,
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                match name {
+                    $( $wire => <$ty<'a> as serde::Deserialize<'de>>::deserialize(deserializer).map(Event::$variant), )*
+                    _ => Err(serde::de::Error::custom("not a known event")),
+                }
+            }
+
             /// The same as [`Event::parse_data`], tracking the path of a failing field.
             pub(crate) fn parse_data_tracked(
                 name: &str,
