@@ -389,6 +389,8 @@ struct TopLevel<'a> {
 }
 
 /// The `data` of the first pass: raw, or already typed.
+// Like `Webhook`: boxing would cost an allocation per parse.
+#[allow(clippy::large_enum_variant)]
 enum Data<'a> {
     Raw(&'a RawValue),
     /// Typed in the same pass, for the event named by the body's `event`

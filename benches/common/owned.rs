@@ -49,8 +49,9 @@ pub struct OwnedEnvelope {
 }
 
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // no Box: no allocation the crate does not make either
 pub enum OwnedEvent {
-    Purchase(String, Box<OwnedPurchaseData>),
+    Purchase(String, OwnedPurchaseData),
     SubscriptionCancellation(OwnedCancellation),
 }
 
@@ -82,7 +83,7 @@ pub fn parse(body: &[u8]) -> Result<OwnedEnvelope, serde_json::Error> {
         | "PURCHASE_DELAYED"
         | "PURCHASE_PROTEST" => OwnedEvent::Purchase(
             raw.event.clone(),
-            Box::new(serde_json::from_str(raw.data.get())?),
+            serde_json::from_str(raw.data.get())?,
         ),
         "SUBSCRIPTION_CANCELLATION" => {
             OwnedEvent::SubscriptionCancellation(serde_json::from_str(raw.data.get())?)

@@ -199,6 +199,7 @@ payload! {
 
 payload! {
     /// A subscription plan.
+    #[derive(Default)]
     pub struct Plan<'a> {
         /// Plan id.
         #[serde(borrow)]

@@ -33,7 +33,27 @@ pub use subscription::{
     SubscriptionManagementStatus, SwitchPlan, SwitchPlanSubscription,
 };
 
+use crate::List;
 use serde::Serializer;
+
+// The arrays of a payload keep their usual number of elements inline, so a
+// typical delivery parses without a heap allocation; a longer array spills
+// to the heap. They dereference to slices (`p.affiliates.as_deref()`).
+
+/// `affiliates`: Hotmart sends exactly one element (with empty strings when
+/// there is no affiliate), kept inline.
+pub type Affiliates<'a> = List<Affiliate<'a>, 1>;
+/// `commissions`: two inline (`MARKETPLACE` and `PRODUCER` in the
+/// producer's view).
+pub type Commissions<'a> = List<Commission<'a>, 2>;
+/// `product.content.products`: the products of a bundle, two inline.
+pub type BundledProducts<'a> = List<BundledProduct<'a>, 2>;
+/// `variants.attributes` and `line_items[].variant.attributes`, two inline.
+pub type Attributes<'a> = List<Attribute<'a>, 2>;
+/// `SWITCH_PLAN`'s `plans`: the previous and the new plan, inline.
+pub type Plans<'a> = List<Plan<'a>, 2>;
+/// `ORDER_FULFILLMENT`'s `line_items`, one inline.
+pub type LineItems<'a> = List<LineItem<'a>, 1>;
 
 use crate::{RawJson, Text};
 
@@ -197,9 +217,9 @@ events! {
     OrderFulfillment = "ORDER_FULFILLMENT" => OrderFulfillment,
 }
 
-impl Event<'_> {
+impl<'a> Event<'a> {
     /// The purchase data of the nine purchase events.
-    pub fn purchase(&self) -> Option<&PurchaseData<'_>> {
+    pub fn purchase(&self) -> Option<&PurchaseData<'a>> {
         match self {
             Event::PurchaseApproved(p)
             | Event::PurchaseComplete(p)

@@ -4,6 +4,7 @@
 //! `PURCHASE_PROTEST` all carry [`PurchaseData`].
 
 use crate::event::common::{Address, Country, Id, Offer, Plan, Subscriber};
+use crate::event::{Affiliates, Attributes, BundledProducts, Commissions};
 use crate::{Amount, Money, Text, Timestamp};
 
 open_enum! {
@@ -212,7 +213,7 @@ payload! {
         /// Affiliates. Without an affiliate Hotmart sends one element with
         /// empty strings: test [`Affiliate::code`], not the length.
         #[serde(borrow)]
-        pub affiliates: Option<Vec<Affiliate<'a>>>,
+        pub affiliates: Option<Affiliates<'a>>,
         /// The buyer (only what the checkout collected).
         #[serde(borrow)]
         pub buyer: Option<Buyer<'a>>,
@@ -221,7 +222,7 @@ payload! {
         pub producer: Option<Producer<'a>>,
         /// Commissions; in the producer's view `MARKETPLACE` and `PRODUCER`.
         #[serde(borrow)]
-        pub commissions: Option<Vec<Commission<'a>>>,
+        pub commissions: Option<Commissions<'a>>,
         /// The purchase itself.
         #[serde(borrow)]
         pub purchase: Option<Purchase<'a>>,
@@ -326,12 +327,13 @@ payload! {
         pub has_physical_products: Option<bool>,
         /// The bundled products.
         #[serde(borrow)]
-        pub products: Option<Vec<BundledProduct<'a>>>,
+        pub products: Option<BundledProducts<'a>>,
     }
 }
 
 payload! {
     /// One product of a bundle.
+    #[derive(Default)]
     pub struct BundledProduct<'a> {
         /// Product id.
         #[serde(borrow)]
@@ -349,6 +351,7 @@ payload! {
 
 payload! {
     /// One element of `affiliates`.
+    #[derive(Default)]
     pub struct Affiliate<'a> {
         /// Affiliate code; `""` when there is no affiliate.
         #[serde(borrow)]
@@ -419,6 +422,7 @@ payload! {
 
 payload! {
     /// One element of `commissions`.
+    #[derive(Default)]
     pub struct Commission<'a> {
         /// The commission in `currency_value`.
         pub value: Option<Amount>,
@@ -583,12 +587,13 @@ payload! {
         pub sku: Option<Text<'a>>,
         /// Attributes such as size and colour.
         #[serde(borrow)]
-        pub attributes: Option<Vec<Attribute<'a>>>,
+        pub attributes: Option<Attributes<'a>>,
     }
 }
 
 payload! {
     /// A `{name, value}` attribute of a variation.
+    #[derive(Default)]
     pub struct Attribute<'a> {
         /// Name, e.g. `"Tamanho"`.
         #[serde(borrow)]

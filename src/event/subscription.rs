@@ -81,7 +81,7 @@ payload! {
         pub subscription: Option<SwitchPlanSubscription<'a>>,
         /// The new plan (`current: true`) and the previous one, in no fixed order.
         #[serde(borrow)]
-        pub plans: Option<Vec<Plan<'a>>>,
+        pub plans: Option<crate::event::Plans<'a>>,
     }
 }
 
