@@ -25,7 +25,9 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{LAYER_VARIANTS, Layers, PARSE_VARIANTS, Payload, applies, payloads, run_parse};
+use common::{
+    LAYER_VARIANTS, Layers, PARSE_VARIANTS, Payload, applies, parse_fn, payloads, run_parse,
+};
 
 // ---------------------------------------------------------------------------
 // A counting allocator, counting only while `COUNTING` is set (timed runs
@@ -182,10 +184,11 @@ fn main() {
         for &variant in PARSE_VARIANTS {
             if applies(variant, p) {
                 let p: &Payload = p;
+                let f = parse_fn(variant, p.kind);
                 cells.push(Cell {
                     group: &p.name,
                     variant,
-                    run: Box::new(move || run_parse(variant, p)),
+                    run: Box::new(move || f(&p.bytes)),
                     iters: 0,
                     samples: Vec::new(),
                 });
@@ -413,9 +416,10 @@ fn callgrind(args: &[String]) {
     let n: u64 = n.parse().expect("N");
     if payload == "layer" {
         let layers = Layers::new();
-        layers.run(variant);
+        let f = Layers::variant(variant);
+        f(&layers);
         for _ in 0..n {
-            layers.run(black_box(variant));
+            f(black_box(&layers));
         }
         return;
     }
@@ -425,8 +429,9 @@ fn callgrind(args: &[String]) {
         .find(|p| p.name == *payload)
         .unwrap_or_else(|| panic!("no payload {payload}"));
     assert!(applies(variant, p), "{variant} does not apply to {payload}");
-    run_parse(variant, p);
+    let f = parse_fn(variant, p.kind);
+    f(&p.bytes);
     for _ in 0..n {
-        run_parse(black_box(variant), p);
+        f(black_box(&p.bytes));
     }
 }

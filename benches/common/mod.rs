@@ -111,38 +111,41 @@ pub fn applies(variant: &str, payload: &Payload) -> bool {
     }
 }
 
-/// Runs one parse variant once; the result is dropped inside (as a handler
-/// would).
-#[inline(never)]
-pub fn run_parse(variant: &str, payload: &Payload) {
-    let body = black_box(payload.bytes.as_slice());
-    match (variant, payload.kind) {
-        ("parse", _) => {
-            black_box(hotmart_webhook::parse(body).unwrap());
-        }
-        ("ignored", Kind::Json) => {
-            black_box(serde_json::from_slice::<IgnoredAny>(body).unwrap());
-        }
-        ("value", Kind::Json) => {
-            black_box(serde_json::from_slice::<serde_json::Value>(body).unwrap());
-        }
-        ("owned", Kind::Json) => {
-            black_box(owned::parse(body).unwrap());
-        }
-        ("ignored", Kind::Form) => {
-            for pair in form_urlencoded::parse(body) {
+/// One parse variant, chosen once (no string match inside the timed loop);
+/// the result is dropped inside, as a handler would.
+pub fn parse_fn(variant: &str, kind: Kind) -> fn(&[u8]) {
+    match (variant, kind) {
+        ("parse", _) => |body| {
+            black_box(hotmart_webhook::parse(black_box(body)).unwrap());
+        },
+        ("ignored", Kind::Json) => |body| {
+            black_box(serde_json::from_slice::<IgnoredAny>(black_box(body)).unwrap());
+        },
+        ("value", Kind::Json) => |body| {
+            black_box(serde_json::from_slice::<serde_json::Value>(black_box(body)).unwrap());
+        },
+        ("owned", Kind::Json) => |body| {
+            black_box(owned::parse(black_box(body)).unwrap());
+        },
+        ("ignored", Kind::Form) => |body| {
+            for pair in form_urlencoded::parse(black_box(body)) {
                 black_box(pair);
             }
-        }
-        ("value", Kind::Form) => {
+        },
+        ("value", Kind::Form) => |body| {
             black_box(
-                form_urlencoded::parse(body)
+                form_urlencoded::parse(black_box(body))
                     .into_owned()
                     .collect::<std::collections::HashMap<String, String>>(),
             );
-        }
-        _ => panic!("no variant {variant} for {}", payload.name),
+        },
+        _ => panic!("no variant {variant} for {kind:?}"),
     }
+}
+
+/// Runs one parse variant once.
+pub fn run_parse(variant: &str, payload: &Payload) {
+    parse_fn(variant, payload.kind)(&payload.bytes)
 }
 
 /// The hottok of the v1 form fixture (masked there, but a valid token), used
@@ -187,6 +190,7 @@ pub struct Layers {
     hottok: Hottok,
     layer: VerifyHottokLayer,
     form: Bytes,
+    good: HeaderValue,
     wrong_first: HeaderValue,
     wrong_last: HeaderValue,
     wrong_first_bytes: Vec<u8>,
@@ -206,6 +210,7 @@ impl Layers {
             hottok: hottok(),
             layer: VerifyHottokLayer::new(hottok()),
             form: Bytes::from(form),
+            good: HeaderValue::from_static(SECRET),
             wrong_first: HeaderValue::from_str(&wrong_first()).unwrap(),
             wrong_last: HeaderValue::from_str(&wrong_last()).unwrap(),
             wrong_first_bytes: wrong_first().into_bytes(),
@@ -230,52 +235,68 @@ impl Layers {
         req
     }
 
-    /// Runs one layer variant once, through `oneshot` on a clone of the
-    /// service (what a router does per request).
-    #[inline(never)]
-    pub fn run(&self, variant: &str) {
-        static GOOD: HeaderValue = HeaderValue::from_static(SECRET);
+    /// One layer variant, chosen once, run through `oneshot` on a clone of
+    /// the service (what a router does per request).
+    pub fn variant(variant: &str) -> fn(&Layers) {
         match variant {
-            "bare_header" => {
+            "bare_header" => |l| {
                 let svc = service_fn(handler::<Full<Bytes>>);
-                let res = block_on(svc.oneshot(self.header_request(&GOOD)));
+                let res = block_on(svc.oneshot(l.header_request(&l.good)));
                 black_box(res.unwrap());
-            }
-            "layer_header" => {
-                let svc = self.layer.layer(service_fn(handler));
-                let res = block_on(svc.oneshot(self.header_request(&GOOD)));
-                assert!(res.as_ref().unwrap().status().is_success());
+            },
+            "layer_header" => |l| {
+                let svc = l.layer.layer(service_fn(handler));
+                let res = block_on(svc.oneshot(l.header_request(&l.good)));
+                debug_assert!(res.as_ref().unwrap().status().is_success());
                 black_box(res.unwrap());
-            }
-            "bare_form" => {
+            },
+            "bare_form" => |l| {
                 let svc = service_fn(handler::<Full<Bytes>>);
-                let res = block_on(svc.oneshot(self.form_request()));
+                let res = block_on(svc.oneshot(l.form_request()));
                 black_box(res.unwrap());
-            }
-            "layer_body" => {
-                let svc = self.layer.layer(service_fn(handler));
-                let res = block_on(svc.oneshot(self.form_request()));
-                assert!(res.as_ref().unwrap().status().is_success());
+            },
+            "layer_body" => |l| {
+                let svc = l.layer.layer(service_fn(handler));
+                let res = block_on(svc.oneshot(l.form_request()));
+                debug_assert!(res.as_ref().unwrap().status().is_success());
                 black_box(res.unwrap());
-            }
-            "reject_first" | "reject_last" => {
-                let token = if variant == "reject_first" {
-                    &self.wrong_first
-                } else {
-                    &self.wrong_last
-                };
-                let svc = self.layer.layer(service_fn(handler));
-                let res = block_on(svc.oneshot(self.header_request(token)));
+            },
+            "reject_first" => |l| {
+                let svc = l.layer.layer(service_fn(handler));
+                let res = block_on(svc.oneshot(l.header_request(&l.wrong_first)));
                 black_box(res.unwrap());
-            }
-            "matches_first" => {
-                black_box(self.hottok.matches(black_box(&self.wrong_first_bytes)));
-            }
-            "matches_last" => {
-                black_box(self.hottok.matches(black_box(&self.wrong_last_bytes)));
-            }
+            },
+            "reject_last" => |l| {
+                let svc = l.layer.layer(service_fn(handler));
+                let res = block_on(svc.oneshot(l.header_request(&l.wrong_last)));
+                black_box(res.unwrap());
+            },
+            "matches_first" => |l| {
+                black_box(l.hottok.matches(black_box(&l.wrong_first_bytes)));
+            },
+            "matches_last" => |l| {
+                black_box(l.hottok.matches(black_box(&l.wrong_last_bytes)));
+            },
             _ => panic!("no layer variant {variant}"),
         }
+    }
+
+    /// Runs one layer variant once.
+    pub fn run(&self, variant: &str) {
+        Self::variant(variant)(self)
+    }
+
+    /// Checks the statuses the timed loop only debug-asserts.
+    pub fn check(&self) {
+        let status = |req| {
+            block_on(self.layer.layer(service_fn(handler)).oneshot(req))
+                .unwrap()
+                .status()
+        };
+        assert!(status(self.header_request(&self.good)).is_success());
+        assert!(status(self.form_request()).is_success());
+        assert_eq!(status(self.header_request(&self.wrong_first)), 401);
+        assert_eq!(status(self.header_request(&self.wrong_last)), 401);
     }
 }
 

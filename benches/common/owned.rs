@@ -81,10 +81,9 @@ pub fn parse(body: &[u8]) -> Result<OwnedEnvelope, serde_json::Error> {
         | "PURCHASE_CHARGEBACK"
         | "PURCHASE_EXPIRED"
         | "PURCHASE_DELAYED"
-        | "PURCHASE_PROTEST" => OwnedEvent::Purchase(
-            raw.event.clone(),
-            serde_json::from_str(raw.data.get())?,
-        ),
+        | "PURCHASE_PROTEST" => {
+            OwnedEvent::Purchase(raw.event.clone(), serde_json::from_str(raw.data.get())?)
+        }
         "SUBSCRIPTION_CANCELLATION" => {
             OwnedEvent::SubscriptionCancellation(serde_json::from_str(raw.data.get())?)
         }
