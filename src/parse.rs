@@ -381,29 +381,26 @@ struct TopLevel<'a> {
     creation_date: Option<(Timestamp, KeyCase)>,
     event: Option<Text<'a>>,
     version: Option<Text<'a>>,
-    data: Option<Data<'a>>,
+    data: Option<&'a RawValue>,
+    /// `data` typed in the single pass, for the event named by the body's
+    /// `event` when it came first, else by [`guess_event`];
+    /// [`parse_json_single_pass`] checks it against the real `event` and
+    /// `version`.
+    typed: Option<Event<'a>>,
     v1_cart: (bool, bool),
     v1_cancellation: bool,
     v1_switch_plan: bool,
     v1_purchase: bool,
 }
 
-/// The `data` of the first pass: raw, or already typed.
-// Like `Webhook`: boxing would cost an allocation per parse.
-#[allow(clippy::large_enum_variant)]
-enum Data<'a> {
-    Raw(&'a RawValue),
-    /// Typed in the same pass, for the event named by the body's `event`
-    /// when it came first, else by [`guess_event`]; [`parse_json`] checks
-    /// the guess against the real `event` and `version`.
-    Typed(Event<'a>),
-}
-
-struct TopLevelVisitor<'c, 'b> {
+/// Fills a [`TopLevel`] in place: the typed event is a few kilobytes, and
+/// returning it by value through serde's layers would copy it each time.
+struct TopLevelVisitor<'c, 'b, 't, 'a> {
     /// The key whose value is being read, for the error path.
     current: &'c Cell<&'static str>,
     /// `Some(body)`: type `data` in this pass (the single-pass attempt).
     typed: Option<&'b [u8]>,
+    top: &'t mut TopLevel<'a>,
 }
 
 /// Reads `data` typed as one known event.
@@ -422,8 +419,11 @@ impl<'de> DeserializeSeed<'de> for DataSeed {
 /// spacing or escapes make it wrong or absent, and the caller checks it.
 fn guess_event(body: &[u8]) -> Option<&'static str> {
     const KEY: &[u8] = b"\"event\"";
-    let at = body.windows(KEY.len()).rposition(|w| w == KEY)?;
-    let rest = &body[at + KEY.len()..];
+    // From the end, test only the positions holding the closing quote.
+    let at = (KEY.len()..=body.len())
+        .rev()
+        .find(|&end| body[end - 1] == b'"' && &body[end - KEY.len()..end] == KEY)?;
+    let rest = &body[at..];
     fn skip_ws(s: &[u8]) -> &[u8] {
         let n = s.iter().take_while(|b| b.is_ascii_whitespace()).count();
         &s[n..]
@@ -434,14 +434,14 @@ fn guess_event(body: &[u8]) -> Option<&'static str> {
     Event::known_name(&rest[..end])
 }
 
-impl<'de> Visitor<'de> for TopLevelVisitor<'_, '_> {
-    type Value = TopLevel<'de>;
+impl<'de> Visitor<'de> for TopLevelVisitor<'_, '_, '_, 'de> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a Hotmart webhook object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopLevel<'de>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         fn once<T, E: de::Error>(
             slot: &mut Option<T>,
             value: T,
@@ -452,7 +452,7 @@ impl<'de> Visitor<'de> for TopLevelVisitor<'_, '_> {
             }
             Ok(())
         }
-        let mut top = TopLevel::default();
+        let top = self.top;
         while let Some(key) = map.next_key::<Text<'de>>()? {
             self.current.set("");
             match &*key {
@@ -490,11 +490,18 @@ impl<'de> Visitor<'de> for TopLevelVisitor<'_, '_> {
                         (Some(_), Some(name)) => Event::known_name(name.as_bytes()),
                         (Some(body), None) => guess_event(body),
                     };
-                    let v = match known {
-                        Some(name) => Data::Typed(map.next_value_seed(DataSeed(name))?),
-                        None => Data::Raw(map.next_value()?),
-                    };
-                    once(&mut top.data, v, "data")?;
+                    if top.typed.is_some() {
+                        return Err(de::Error::duplicate_field("data"));
+                    }
+                    match known {
+                        Some(name) if top.data.is_none() => {
+                            top.typed = Some(map.next_value_seed(DataSeed(name))?);
+                        }
+                        _ => {
+                            let v = map.next_value()?;
+                            once(&mut top.data, v, "data")?;
+                        }
+                    }
                 }
                 other => {
                     match other {
@@ -511,15 +518,15 @@ impl<'de> Visitor<'de> for TopLevelVisitor<'_, '_> {
                 }
             }
         }
-        Ok(top)
+        Ok(())
     }
 }
 
-struct TopLevelSeed<'c, 'b>(TopLevelVisitor<'c, 'b>);
+struct TopLevelSeed<'c, 'b, 't, 'a>(TopLevelVisitor<'c, 'b, 't, 'a>);
 
-impl<'de> DeserializeSeed<'de> for TopLevelSeed<'_, '_> {
-    type Value = TopLevel<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<TopLevel<'de>, D::Error> {
+impl<'de> DeserializeSeed<'de> for TopLevelSeed<'_, '_, '_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_map(self.0)
     }
 }
@@ -542,11 +549,13 @@ fn read_top_level<'a>(
     current: &Cell<&'static str>,
 ) -> Result<TopLevel<'a>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(body);
+    let mut top = TopLevel::default();
     let visitor = TopLevelVisitor {
         current,
         typed: None,
+        top: &mut top,
     };
-    let top = TopLevelSeed(visitor).deserialize(&mut de)?;
+    TopLevelSeed(visitor).deserialize(&mut de)?;
     de.end()?;
     Ok(top)
 }
@@ -557,26 +566,35 @@ fn parse_json_single_pass(body: &[u8]) -> Option<Webhook<'_>> {
     // reading reports invalid UTF-8 where it is.
     let text = std::str::from_utf8(body).ok()?;
     let mut de = serde_json::Deserializer::from_str(text);
+    let mut top = TopLevel::default();
     let visitor = TopLevelVisitor {
         current: &Cell::new(""),
         typed: Some(body),
+        top: &mut top,
     };
-    let top = TopLevelSeed(visitor).deserialize(&mut de).ok()?;
+    TopLevelSeed(visitor).deserialize(&mut de).ok()?;
     de.end().ok()?;
-    let Some(Data::Typed(event)) = top.data else {
-        return None;
-    };
-    let confirmed = top.event.as_ref().is_some_and(|name| *name == event.name())
-        && top.version.as_deref().is_none_or(|v| v == "2.0.0");
+    let confirmed = match (&top.typed, &top.event) {
+        (Some(event), Some(name)) => *name == event.name(),
+        _ => false,
+    } && top.version.as_deref().is_none_or(|v| v == "2.0.0")
+        && top.id.is_some();
     if !confirmed {
         return None;
     }
+    let TopLevel {
+        id,
+        creation_date,
+        version,
+        typed,
+        ..
+    } = top;
     Some(Webhook::V2(Envelope {
-        id: top.id?,
-        creation_date: top.creation_date.map(|(t, _)| t),
-        creation_date_key: top.creation_date.map(|(_, k)| k).unwrap_or_default(),
-        version: top.version,
-        event,
+        id: id?,
+        creation_date: creation_date.map(|(t, _)| t),
+        creation_date_key: creation_date.map(|(_, k)| k).unwrap_or_default(),
+        version,
+        event: typed?,
     }))
 }
 
@@ -588,12 +606,8 @@ fn parse_json_two_pass(body: &[u8]) -> Result<Webhook<'_>, ParseError> {
     })?;
 
     if let Some(name) = top.event {
-        let data = match top.data {
-            Some(Data::Raw(raw)) => Some(raw),
-            Some(Data::Typed(_)) => unreachable!("the two-pass reading keeps data raw"),
-            None => None,
-        };
-        return parse_v2(body, top.id, top.creation_date, name, top.version, data).map(Webhook::V2);
+        return parse_v2(body, top.id, top.creation_date, name, top.version, top.data)
+            .map(Webhook::V2);
     }
     if top.v1_cart.0 && top.v1_cart.1 {
         return parse_typed(body).map(Webhook::V1CartAbandonment);
