@@ -733,9 +733,9 @@ fn set_v1_field<'a>(
     if key == "hottok" {
         return Ok(());
     }
-    match purchase.set(&key, value.clone()) {
-        Ok(true) => Ok(()),
-        Ok(false) => {
+    match purchase.set(&key, value) {
+        Ok(None) => Ok(()),
+        Ok(Some(value)) => {
             purchase.extra.push((key, value));
             Ok(())
         }
@@ -780,11 +780,30 @@ fn decode_form(raw: &[u8]) -> Result<Text<'_>, ParseError> {
             .map(Text::borrowed)
             .map_err(|_| not_utf8());
     }
-    let plus_as_space: Vec<u8> = raw
-        .iter()
-        .map(|&b| if b == b'+' { b' ' } else { b })
-        .collect();
-    let decoded: Vec<u8> = percent_encoding::percent_decode(&plus_as_space).collect();
+    // One buffer: `+` is a space, then `%XX` is a byte (so `%2B` stays a
+    // `+`), and a `%` without two hex digits is kept as it is — what
+    // replacing `+` and then `percent_decode` give, with one allocation.
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut decoded = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let byte = match raw[i] {
+            b'+' => b' ',
+            b'%' => match (
+                raw.get(i + 1).and_then(|&b| hex(b)),
+                raw.get(i + 2).and_then(|&b| hex(b)),
+            ) {
+                (Some(hi), Some(lo)) => {
+                    i += 2;
+                    hi << 4 | lo
+                }
+                _ => b'%',
+            },
+            b => b,
+        };
+        decoded.push(byte);
+        i += 1;
+    }
     String::from_utf8(decoded)
         .map(Text::from)
         .map_err(|_| not_utf8())
@@ -825,6 +844,29 @@ mod tests {
         assert_eq!(decode_form(b"Pessoa+F%C3%ADsica").unwrap(), "Pessoa Física");
         assert_eq!(decode_form(b"a%20b").unwrap(), "a b");
         assert!(decode_form(b"%FF").is_err());
+        // The same as replacing `+` and then percent-decoding.
+        for raw in [
+            &b"a+b%2Bc"[..],
+            b"%",
+            b"%4",
+            b"%4g%41",
+            b"100%",
+            b"%%41",
+            b"%c3%a1+%C3%A9",
+            b"+%2b+",
+        ] {
+            let plus: Vec<u8> = raw
+                .iter()
+                .map(|&b| if b == b'+' { b' ' } else { b })
+                .collect();
+            let reference: Vec<u8> = percent_encoding::percent_decode(&plus).collect();
+            assert_eq!(
+                decode_form(raw).unwrap().as_bytes(),
+                reference,
+                "{}",
+                String::from_utf8_lossy(raw)
+            );
+        }
     }
 }
 
