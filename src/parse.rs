@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use crate::error::{Category, ParseError};
+use crate::event::in_place::Fill;
 use crate::event::v1::{V1CartAbandonment, V1Purchase, V1SubscriptionCancellation, V1SwitchPlan};
-use crate::event::{Event, Id, PurchaseStatus};
+use crate::event::{Event, Id, PurchaseData, PurchaseStatus};
 use crate::{Money, RawJson, Text, Timestamp};
 
 /// Any body Hotmart sends, typed.
@@ -404,12 +405,26 @@ struct TopLevelVisitor<'c, 'b, 't, 'a> {
 }
 
 /// Reads `data` typed as one known event.
-struct DataSeed(&'static str);
+/// Reads `data` typed as one known event, into its final place.
+struct DataSeed<'t, 'a> {
+    name: &'static str,
+    slot: &'t mut Option<Event<'a>>,
+}
 
-impl<'de> DeserializeSeed<'de> for DataSeed {
-    type Value = Event<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Event<'de>, D::Error> {
-        Event::deserialize_data(self.0, deserializer)
+impl<'de> DeserializeSeed<'de> for DataSeed<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        let Some(variant) = Event::purchase_variant(self.name) else {
+            *self.slot = Some(Event::deserialize_data(self.name, deserializer)?);
+            return Ok(());
+        };
+        // The purchase events, by far the largest: built where they stay.
+        let data = self
+            .slot
+            .insert(variant(PurchaseData::default()))
+            .purchase_mut()
+            .expect("a purchase variant");
+        deserializer.deserialize_map(Fill(data))
     }
 }
 
@@ -495,7 +510,10 @@ impl<'de> Visitor<'de> for TopLevelVisitor<'_, '_, '_, 'de> {
                     }
                     match known {
                         Some(name) if top.data.is_none() => {
-                            top.typed = Some(map.next_value_seed(DataSeed(name))?);
+                            map.next_value_seed(DataSeed {
+                                name,
+                                slot: &mut top.typed,
+                            })?;
                         }
                         _ => {
                             let v = map.next_value()?;

@@ -256,6 +256,7 @@ payload! {
 payload! {
     /// A postal address. Each key is present only when known; purchase events
     /// use `zipcode`, `ORDER_FULFILLMENT` uses `zip_code`.
+    #[derive(Default)]
     pub struct Address<'a> {
         /// Country name.
         #[serde(borrow)]

@@ -9,6 +9,7 @@ mod cart;
 mod club;
 mod common;
 mod fulfillment;
+pub(crate) mod in_place;
 mod purchase;
 mod subscription;
 pub mod v1;
@@ -144,6 +145,22 @@ macro_rules! events {
                 }
             }
 
+            /// The variant of a purchase event name, to build it in place.
+            pub(crate) fn purchase_variant(name: &str) -> Option<fn(PurchaseData<'a>) -> Self> {
+                Some(match name {
+                    "PURCHASE_APPROVED" => Event::PurchaseApproved,
+                    "PURCHASE_COMPLETE" => Event::PurchaseComplete,
+                    "PURCHASE_CANCELED" => Event::PurchaseCanceled,
+                    "PURCHASE_BILLET_PRINTED" => Event::PurchaseBilletPrinted,
+                    "PURCHASE_REFUNDED" => Event::PurchaseRefunded,
+                    "PURCHASE_CHARGEBACK" => Event::PurchaseChargeback,
+                    "PURCHASE_EXPIRED" => Event::PurchaseExpired,
+                    "PURCHASE_DELAYED" => Event::PurchaseDelayed,
+                    "PURCHASE_PROTEST" => Event::PurchaseProtest,
+                    _ => return None,
+                })
+            }
+
             /// Reads `data` typed for the known event `name` from any
             /// deserializer (the single pass of [`crate::parse`]).
             pub(crate) fn deserialize_data<'de: 'a, D: serde::Deserializer<'de>>(
@@ -218,6 +235,22 @@ events! {
 }
 
 impl<'a> Event<'a> {
+    /// The purchase data of the nine purchase events, to fill in place.
+    pub(crate) fn purchase_mut(&mut self) -> Option<&mut PurchaseData<'a>> {
+        match self {
+            Event::PurchaseApproved(p)
+            | Event::PurchaseComplete(p)
+            | Event::PurchaseCanceled(p)
+            | Event::PurchaseBilletPrinted(p)
+            | Event::PurchaseRefunded(p)
+            | Event::PurchaseChargeback(p)
+            | Event::PurchaseExpired(p)
+            | Event::PurchaseDelayed(p)
+            | Event::PurchaseProtest(p) => Some(p),
+            _ => None,
+        }
+    }
+
     /// The purchase data of the nine purchase events.
     pub fn purchase(&self) -> Option<&PurchaseData<'a>> {
         match self {

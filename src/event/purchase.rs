@@ -206,6 +206,7 @@ payload! {
     /// assert!(data.is_renewal());
     /// # Ok::<(), hotmart_webhook::ParseError>(())
     /// ```
+    #[derive(Default)]
     pub struct PurchaseData<'a> {
         /// The product bought.
         #[serde(borrow)]
@@ -293,6 +294,7 @@ impl PurchaseData<'_> {
 
 payload! {
     /// `data.product` of a purchase.
+    #[derive(Default)]
     pub struct Product<'a> {
         /// Product id (`0` in test events).
         #[serde(borrow)]
@@ -371,6 +373,7 @@ impl Affiliate<'_> {
 
 payload! {
     /// `data.buyer` of a purchase.
+    #[derive(Default)]
     pub struct Buyer<'a> {
         /// E-mail.
         #[serde(borrow)]
@@ -453,6 +456,7 @@ payload! {
 
 payload! {
     /// `data.purchase`.
+    #[derive(Default)]
     pub struct Purchase<'a> {
         /// Transaction code (`HP…`), the same across a purchase's events.
         #[serde(borrow)]
@@ -518,6 +522,7 @@ payload! {
 
 payload! {
     /// `purchase.payment`.
+    #[derive(Default)]
     pub struct Payment<'a> {
         /// Method.
         #[serde(borrow, rename = "type")]
@@ -606,6 +611,7 @@ payload! {
 
 payload! {
     /// `data.subscription` of a purchase.
+    #[derive(Default)]
     pub struct Subscription<'a> {
         /// Status (only `ACTIVE` has been observed, even on refunds in tests).
         #[serde(borrow)]
