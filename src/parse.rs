@@ -414,17 +414,27 @@ struct DataSeed<'t, 'a> {
 impl<'de> DeserializeSeed<'de> for DataSeed<'_, 'de> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        let Some(variant) = Event::purchase_variant(self.name) else {
-            *self.slot = Some(Event::deserialize_data(self.name, deserializer)?);
-            return Ok(());
-        };
-        // The purchase events, by far the largest: built where they stay.
-        let data = self
-            .slot
-            .insert(variant(PurchaseData::default()))
-            .purchase_mut()
-            .expect("a purchase variant");
-        deserializer.deserialize_map(Fill(data))
+        // The purchase events, by far the largest, and the cancellation are
+        // built where they stay.
+        if let Some(variant) = Event::purchase_variant(self.name) {
+            let data = self
+                .slot
+                .insert(variant(PurchaseData::default()))
+                .purchase_mut()
+                .expect("a purchase variant");
+            return deserializer.deserialize_map(Fill(data));
+        }
+        if self.name == "SUBSCRIPTION_CANCELLATION" {
+            let slot = self
+                .slot
+                .insert(Event::SubscriptionCancellation(Default::default()));
+            let Event::SubscriptionCancellation(data) = slot else {
+                unreachable!("just inserted")
+            };
+            return deserializer.deserialize_map(Fill(data));
+        }
+        *self.slot = Some(Event::deserialize_data(self.name, deserializer)?);
+        Ok(())
     }
 }
 

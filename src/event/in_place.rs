@@ -14,8 +14,9 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::Text;
-use crate::event::common::Address;
+use crate::event::common::{Address, Offer, Plan, Subscriber};
 use crate::event::purchase::{Buyer, Payment, Product, Purchase, PurchaseData, Subscription};
+use crate::event::subscription::{CanceledSubscription, SubscriptionCancellation};
 
 /// A struct that can be filled from a JSON object in place.
 pub(crate) trait FillInPlace<'de>: Default {
@@ -166,7 +167,7 @@ fill_in_place!(Purchase {
     4 "price" => value price,
     5 "full_price" => value full_price,
     6 "original_offer_price" => value original_offer_price,
-    7 "offer" => value offer,
+    7 "offer" => nested offer,
     8 "payment" => nested payment,
     9 "checkout_country" => value checkout_country,
     10 "order_bump" => value order_bump,
@@ -196,8 +197,46 @@ fill_in_place!(Payment {
 
 fill_in_place!(Subscription {
     0 "status" => value status,
-    1 "plan" => value plan,
-    2 "subscriber" => value subscriber,
+    1 "plan" => nested plan,
+    2 "subscriber" => nested subscriber,
+});
+
+fill_in_place!(Offer {
+    0 "code" => value code,
+    1 "key" => value key,
+    2 "coupon_code" => value coupon_code,
+    3 "name" => value name,
+    4 "description" => value description,
+    5 "price" => value price,
+    6 "metadata" => value metadata,
+});
+
+fill_in_place!(Plan {
+    0 "id" => value id,
+    1 "name" => value name,
+    2 "offer" => nested offer,
+    3 "current" => value current,
+});
+
+fill_in_place!(Subscriber {
+    0 "code" => value code,
+    1 "name" => value name,
+    2 "email" => value email,
+    3 "phone" => value phone,
+});
+
+fill_in_place!(SubscriptionCancellation {
+    0 "actual_recurrence_value" => value actual_recurrence_value,
+    1 "cancellation_date" => value cancellation_date,
+    2 "date_next_charge" => value date_next_charge,
+    3 "product" => value product,
+    4 "subscriber" => nested subscriber,
+    5 "subscription" => nested subscription,
+});
+
+fill_in_place!(CanceledSubscription {
+    0 "id" => value id,
+    1 "plan" => nested plan,
 });
 
 #[cfg(test)]
@@ -243,7 +282,19 @@ mod tests {
             "products":[{"id":2,"ucode":"v","name":"m","is_physical_product":true}]},"product_format_id":8}"#;
         same_as_derived::<Product<'_>>(&product.replace('\n', ""));
         same_as_derived::<Subscription<'_>>(
-            r#"{"status":"ACTIVE","plan":{"id":1,"name":"p"},"subscriber":{"code":"c"}}"#,
+            r#"{"status":"ACTIVE","plan":{"id":1,"name":"p","current":true,"offer":{"code":"c","key":"k",
+              "coupon_code":"d","name":"n","description":"e","price":{"value":1},"metadata":{"a":[1]}}},
+              "subscriber":{"code":"c","name":"n","email":"e","phone":{"dddPhone":"1","phone":"2",
+              "dddCell":"3","cell":"4"}}}"#
+                .replace('\n', "")
+                .as_str(),
+        );
+        same_as_derived::<SubscriptionCancellation<'_>>(
+            r#"{"actual_recurrence_value":64.9,"cancellation_date":1,"date_next_charge":2,
+              "product":{"id":3,"name":"p"},"subscriber":{"code":"c","email":"e"},
+              "subscription":{"id":4,"plan":{"id":5,"name":"q"}}}"#
+                .replace('\n', "")
+                .as_str(),
         );
         let data = format!(
             r#"{{"product":{product},"affiliates":[{{"affiliate_code":"","name":""}}],"buyer":{buyer},
