@@ -252,7 +252,7 @@ impl<'a> Event<'a> {
     }
 
     /// The purchase data of the nine purchase events.
-    pub fn purchase(&self) -> Option<&PurchaseData<'a>> {
+    pub fn purchase(&self) -> Option<&PurchaseData<'_>> {
         match self {
             Event::PurchaseApproved(p)
             | Event::PurchaseComplete(p)
