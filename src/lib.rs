@@ -98,6 +98,7 @@ mod error;
 pub mod event;
 mod hottok;
 mod layer;
+mod list;
 mod money;
 mod owned;
 mod parse;
@@ -122,6 +123,7 @@ pub use layer::{
     DEFAULT_BODY_LIMIT, HottokSource, Rejection, RejectionReason, ResponseBody, ResponseFuture,
     Verified, VerifiedBody, VerifyHottok, VerifyHottokLayer,
 };
+pub use list::List;
 pub use money::{Amount, InvalidAmount, Money, currency_exponent};
 pub use parse::{Envelope, KeyCase, Webhook, parse};
 pub use raw::RawJson;

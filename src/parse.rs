@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use crate::error::{Category, ParseError};
+use crate::event::in_place::Fill;
 use crate::event::v1::{V1CartAbandonment, V1Purchase, V1SubscriptionCancellation, V1SwitchPlan};
-use crate::event::{Event, Id, PurchaseStatus};
+use crate::event::{Event, Id, PurchaseData, PurchaseStatus};
 use crate::{Money, RawJson, Text, Timestamp};
 
 /// Any body Hotmart sends, typed.
@@ -382,25 +383,90 @@ struct TopLevel<'a> {
     event: Option<Text<'a>>,
     version: Option<Text<'a>>,
     data: Option<&'a RawValue>,
+    /// `data` typed in the single pass, for the event named by the body's
+    /// `event` when it came first, else by [`guess_event`];
+    /// [`parse_json_single_pass`] checks it against the real `event` and
+    /// `version`.
+    typed: Option<Event<'a>>,
     v1_cart: (bool, bool),
     v1_cancellation: bool,
     v1_switch_plan: bool,
     v1_purchase: bool,
 }
 
-struct TopLevelVisitor<'c> {
+/// Fills a [`TopLevel`] in place: the typed event is a few kilobytes, and
+/// returning it by value through serde's layers would copy it each time.
+struct TopLevelVisitor<'c, 'b, 't, 'a> {
     /// The key whose value is being read, for the error path.
     current: &'c Cell<&'static str>,
+    /// `Some(body)`: type `data` in this pass (the single-pass attempt).
+    typed: Option<&'b [u8]>,
+    top: &'t mut TopLevel<'a>,
 }
 
-impl<'de> Visitor<'de> for TopLevelVisitor<'_> {
-    type Value = TopLevel<'de>;
+/// Reads `data` typed as one known event.
+/// Reads `data` typed as one known event, into its final place.
+struct DataSeed<'t, 'a> {
+    name: &'static str,
+    slot: &'t mut Option<Event<'a>>,
+}
+
+impl<'de> DeserializeSeed<'de> for DataSeed<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        // The purchase events, by far the largest, and the cancellation are
+        // built where they stay.
+        if let Some(variant) = Event::purchase_variant(self.name) {
+            let data = self
+                .slot
+                .insert(variant(PurchaseData::default()))
+                .purchase_mut()
+                .expect("a purchase variant");
+            return deserializer.deserialize_map(Fill(data));
+        }
+        if self.name == "SUBSCRIPTION_CANCELLATION" {
+            let slot = self
+                .slot
+                .insert(Event::SubscriptionCancellation(Default::default()));
+            let Event::SubscriptionCancellation(data) = slot else {
+                unreachable!("just inserted")
+            };
+            return deserializer.deserialize_map(Fill(data));
+        }
+        *self.slot = Some(Event::deserialize_data(self.name, deserializer)?);
+        Ok(())
+    }
+}
+
+/// The event name of a body whose `data` comes before `event` (Hotmart's
+/// order): the value of the last `"event"` key, found from the end, when it
+/// is a plain string naming a known event. Only a guess: a nested key, odd
+/// spacing or escapes make it wrong or absent, and the caller checks it.
+fn guess_event(body: &[u8]) -> Option<&'static str> {
+    const KEY: &[u8] = b"\"event\"";
+    // From the end, test only the positions holding the closing quote.
+    let at = (KEY.len()..=body.len())
+        .rev()
+        .find(|&end| body[end - 1] == b'"' && &body[end - KEY.len()..end] == KEY)?;
+    let rest = &body[at..];
+    fn skip_ws(s: &[u8]) -> &[u8] {
+        let n = s.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        &s[n..]
+    }
+    let rest = skip_ws(rest).strip_prefix(b":")?;
+    let rest = skip_ws(rest).strip_prefix(b"\"")?;
+    let end = rest.iter().position(|&b| b == b'"')?;
+    Event::known_name(&rest[..end])
+}
+
+impl<'de> Visitor<'de> for TopLevelVisitor<'_, '_, '_, 'de> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a Hotmart webhook object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopLevel<'de>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         fn once<T, E: de::Error>(
             slot: &mut Option<T>,
             value: T,
@@ -411,7 +477,7 @@ impl<'de> Visitor<'de> for TopLevelVisitor<'_> {
             }
             Ok(())
         }
-        let mut top = TopLevel::default();
+        let top = self.top;
         while let Some(key) = map.next_key::<Text<'de>>()? {
             self.current.set("");
             match &*key {
@@ -444,8 +510,26 @@ impl<'de> Visitor<'de> for TopLevelVisitor<'_> {
                 }
                 "data" => {
                     self.current.set("data");
-                    let v = map.next_value()?;
-                    once(&mut top.data, v, "data")?;
+                    let known = match (self.typed, &top.event) {
+                        (None, _) => None,
+                        (Some(_), Some(name)) => Event::known_name(name.as_bytes()),
+                        (Some(body), None) => guess_event(body),
+                    };
+                    if top.typed.is_some() {
+                        return Err(de::Error::duplicate_field("data"));
+                    }
+                    match known {
+                        Some(name) if top.data.is_none() => {
+                            map.next_value_seed(DataSeed {
+                                name,
+                                slot: &mut top.typed,
+                            })?;
+                        }
+                        _ => {
+                            let v = map.next_value()?;
+                            once(&mut top.data, v, "data")?;
+                        }
+                    }
                 }
                 // The keys that identify a v1 JSON event count only with a
                 // value: `null` reads as an absent field.
@@ -466,29 +550,92 @@ impl<'de> Visitor<'de> for TopLevelVisitor<'_> {
                 }
             }
         }
-        Ok(top)
+        Ok(())
     }
 }
 
-struct TopLevelSeed<'c>(&'c Cell<&'static str>);
+struct TopLevelSeed<'c, 'b, 't, 'a>(TopLevelVisitor<'c, 'b, 't, 'a>);
 
-impl<'de> DeserializeSeed<'de> for TopLevelSeed<'_> {
-    type Value = TopLevel<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<TopLevel<'de>, D::Error> {
-        deserializer.deserialize_map(TopLevelVisitor { current: self.0 })
+impl<'de> DeserializeSeed<'de> for TopLevelSeed<'_, '_, '_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self.0)
     }
 }
 
+/// One pass over the body when it can be: `data` is typed while the
+/// envelope is read, for the event that came before it or, in Hotmart's
+/// order (`data` first), for the event guessed from the end of the body.
+/// Anything unexpected (an error, a wrong guess, another `version`) drops
+/// the attempt and runs the two-pass reading, whose results and errors are
+/// the reference.
 fn parse_json(body: &[u8]) -> Result<Webhook<'_>, ParseError> {
-    let current = Cell::new("");
+    if let Some(webhook) = parse_json_single_pass(body) {
+        return Ok(webhook);
+    }
+    parse_json_two_pass(body)
+}
+
+fn read_top_level<'a>(
+    body: &'a [u8],
+    current: &Cell<&'static str>,
+) -> Result<TopLevel<'a>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    let top = TopLevelSeed(&current)
-        .deserialize(&mut de)
-        .and_then(|top| de.end().map(|()| top))
-        .map_err(|e| {
-            let path = e.is_data().then(|| current.get().to_owned());
-            ParseError::from_json(&e, path)
-        })?;
+    let mut top = TopLevel::default();
+    let visitor = TopLevelVisitor {
+        current,
+        typed: None,
+        top: &mut top,
+    };
+    TopLevelSeed(visitor).deserialize(&mut de)?;
+    de.end()?;
+    Ok(top)
+}
+
+fn parse_json_single_pass(body: &[u8]) -> Option<Webhook<'_>> {
+    // One UTF-8 check of the whole body is much cheaper than serde_json's
+    // check of every string on its own (a call per string); the two-pass
+    // reading reports invalid UTF-8 where it is.
+    let text = std::str::from_utf8(body).ok()?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let mut top = TopLevel::default();
+    let visitor = TopLevelVisitor {
+        current: &Cell::new(""),
+        typed: Some(body),
+        top: &mut top,
+    };
+    TopLevelSeed(visitor).deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    let confirmed = match (&top.typed, &top.event) {
+        (Some(event), Some(name)) => *name == event.name(),
+        _ => false,
+    } && top.version.as_deref().is_none_or(|v| v == "2.0.0")
+        && top.id.is_some();
+    if !confirmed {
+        return None;
+    }
+    let TopLevel {
+        id,
+        creation_date,
+        version,
+        typed,
+        ..
+    } = top;
+    Some(Webhook::V2(Envelope {
+        id: id?,
+        creation_date: creation_date.map(|(t, _)| t),
+        creation_date_key: creation_date.map(|(_, k)| k).unwrap_or_default(),
+        version,
+        event: typed?,
+    }))
+}
+
+fn parse_json_two_pass(body: &[u8]) -> Result<Webhook<'_>, ParseError> {
+    let current = Cell::new("");
+    let top = read_top_level(body, &current).map_err(|e| {
+        let path = e.is_data().then(|| current.get().to_owned());
+        ParseError::from_json(&e, path)
+    })?;
 
     if let Some(name) = top.event {
         return parse_v2(body, top.id, top.creation_date, name, top.version, top.data)
@@ -636,9 +783,9 @@ fn set_v1_field<'a>(
     if key == "hottok" {
         return Ok(());
     }
-    match purchase.set(&key, value.clone()) {
-        Ok(true) => Ok(()),
-        Ok(false) => {
+    match purchase.set(&key, value) {
+        Ok(None) => Ok(()),
+        Ok(Some(value)) => {
             purchase.extra.push((key, value));
             Ok(())
         }
@@ -681,11 +828,30 @@ fn decode_form(raw: &[u8]) -> Result<Text<'_>, ParseError> {
             .map(Text::borrowed)
             .map_err(|_| not_utf8());
     }
-    let plus_as_space: Vec<u8> = raw
-        .iter()
-        .map(|&b| if b == b'+' { b' ' } else { b })
-        .collect();
-    let decoded: Vec<u8> = percent_encoding::percent_decode(&plus_as_space).collect();
+    // One buffer: `+` is a space, then `%XX` is a byte (so `%2B` stays a
+    // `+`), and a `%` without two hex digits is kept as it is — what
+    // replacing `+` and then `percent_decode` give, with one allocation.
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut decoded = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let byte = match raw[i] {
+            b'+' => b' ',
+            b'%' => match (
+                raw.get(i + 1).and_then(|&b| hex(b)),
+                raw.get(i + 2).and_then(|&b| hex(b)),
+            ) {
+                (Some(hi), Some(lo)) => {
+                    i += 2;
+                    hi << 4 | lo
+                }
+                _ => b'%',
+            },
+            b => b,
+        };
+        decoded.push(byte);
+        i += 1;
+    }
     String::from_utf8(decoded)
         .map(Text::from)
         .map_err(|_| not_utf8())
@@ -726,5 +892,77 @@ mod tests {
         assert_eq!(decode_form(b"Pessoa+F%C3%ADsica").unwrap(), "Pessoa Física");
         assert_eq!(decode_form(b"a%20b").unwrap(), "a b");
         assert!(decode_form(b"%FF").is_err());
+        // The same as replacing `+` and then percent-decoding.
+        for raw in [
+            &b"a+b%2Bc"[..],
+            b"%",
+            b"%4",
+            b"%4g%41",
+            b"100%",
+            b"%%41",
+            b"%c3%a1+%C3%A9",
+            b"+%2b+",
+        ] {
+            let plus: Vec<u8> = raw
+                .iter()
+                .map(|&b| if b == b'+' { b' ' } else { b })
+                .collect();
+            let reference: Vec<u8> = percent_encoding::percent_decode(&plus).collect();
+            assert_eq!(
+                decode_form(raw).unwrap().as_bytes(),
+                reference,
+                "{}",
+                String::from_utf8_lossy(raw)
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod single_pass_tests {
+    use super::*;
+
+    /// The single pass, when it answers, answers what the two passes do.
+    fn agrees(body: &[u8]) -> bool {
+        let fast = parse_json_single_pass(body);
+        if let Some(fast) = &fast {
+            assert_eq!(Ok(fast), parse_json_two_pass(body).as_ref());
+        }
+        fast.is_some()
+    }
+
+    #[test]
+    fn every_v2_fixture_takes_the_single_pass_with_the_same_result() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/v2");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let body = std::fs::read(&path).unwrap();
+            assert!(agrees(&body), "{} took the two-pass path", path.display());
+        }
+    }
+
+    #[test]
+    fn a_wrong_guess_or_another_version_falls_back() {
+        let cases: &[(&[u8], bool)] = &[
+            // `event` first: no guess needed.
+            (br#"{"event":"SUBSCRIPTION_CANCELLATION","id":"1","data":{"product":{"id":1}}}"#, true),
+            // A nested "event" key after the real one misleads the guess.
+            (br#"{"data":{"product":{"id":1}},"event":"SUBSCRIPTION_CANCELLATION","id":"1","x":{"event":"PURCHASE_APPROVED"}}"#, false),
+            // Another version: the data stays raw (Unknown).
+            (br#"{"data":{"purchase":{}},"id":"1","event":"PURCHASE_APPROVED","version":"3.0.0"}"#, false),
+            // An unknown event.
+            (br#"{"data":{"plan":{}},"id":"1","event":"SUBSCRIPTION_RENEWED"}"#, false),
+            // Escaped event name: no guess, the two passes decide.
+            (br#"{"data":{},"id":"1","event":"PURCHASE_APPROVE\u0044"}"#, false),
+            // A data error: the two passes report it.
+            (br#"{"data":{"purchase":[]},"id":"1","event":"PURCHASE_APPROVED"}"#, false),
+            // No id.
+            (br#"{"data":{},"event":"PURCHASE_APPROVED"}"#, false),
+        ];
+        for (body, single) in cases {
+            assert_eq!(agrees(body), *single, "{}", String::from_utf8_lossy(body));
+            // Whatever the path, `parse` gives the two-pass answer.
+            assert_eq!(parse(body), parse_json_two_pass(body));
+        }
     }
 }

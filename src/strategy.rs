@@ -136,6 +136,14 @@ impl<T: Strings> Strings for Vec<T> {
     }
 }
 
+impl<T: Strings, const N: usize> Strings for crate::List<T, N> {
+    fn strings<'s>(&'s self, out: &mut Vec<(&'s str, bool)>) {
+        for value in self.iter() {
+            value.strings(out);
+        }
+    }
+}
+
 macro_rules! no_strings {
     ($($t:ty),*) => {
         $(impl Strings for $t {
@@ -548,10 +556,10 @@ fn address() -> BoxedStrategy<Address<'static>> {
 pub fn purchase_data() -> impl Strategy<Value = PurchaseData<'static>> {
     record!(PurchaseData {
         product: opt(product()),
-        affiliates: opt(vec(affiliate(), 0..3)),
+        affiliates: opt(vec(affiliate(), 0..3).prop_map(crate::List::from)),
         buyer: opt(buyer()),
         producer: opt(producer()),
-        commissions: opt(vec(commission(), 0..4)),
+        commissions: opt(vec(commission(), 0..4).prop_map(crate::List::from)),
         purchase: opt(purchase()),
         subscription: option::weighted(0.5, subscription()).boxed(),
         shipping: option::weighted(0.2, shipping()).boxed(),
@@ -575,7 +583,7 @@ fn product() -> BoxedStrategy<Product<'static>> {
 fn product_content() -> BoxedStrategy<ProductContent<'static>> {
     record!(ProductContent {
         has_physical_products: opt(any::<bool>()),
-        products: opt(vec(bundled_product(), 0..3)),
+        products: opt(vec(bundled_product(), 0..3).prop_map(crate::List::from)),
     })
 }
 
@@ -712,7 +720,7 @@ fn attribute() -> BoxedStrategy<Attribute<'static>> {
 fn variants() -> BoxedStrategy<Variants<'static>> {
     record!(Variants {
         sku: opt(code()),
-        attributes: opt(vec(attribute(), 0..3)),
+        attributes: opt(vec(attribute(), 0..3).prop_map(crate::List::from)),
     })
 }
 
@@ -790,7 +798,7 @@ pub fn switch_plan() -> impl Strategy<Value = SwitchPlan<'static>> {
             product: opt(product_ref()),
             user: opt(user()),
         })),
-        plans: opt(vec(plan(), 0..3)),
+        plans: opt(vec(plan(), 0..3).prop_map(crate::List::from)),
     })
 }
 
@@ -864,7 +872,7 @@ fn line_item() -> BoxedStrategy<LineItem<'static>> {
             name: opt(text()),
             id: opt(id()),
             sku: opt(code()),
-            attributes: opt(vec(attribute(), 0..3)),
+            attributes: opt(vec(attribute(), 0..3).prop_map(crate::List::from)),
         })),
         dimension: opt(record!(Dimension {
             depth: opt(amount()),
@@ -888,7 +896,7 @@ pub fn order_fulfillment() -> impl Strategy<Value = OrderFulfillment<'static>> {
             status: opt(open_enum()),
             shopper: opt(shopper()),
         })),
-        line_items: opt(vec(line_item(), 0..3)),
+        line_items: opt(vec(line_item(), 0..3).prop_map(crate::List::from)),
         delivery: opt(record!(Delivery {
             shipping_processing_time: opt(0u32..30),
             method_type: opt(pick(&["SHIPPING"])),

@@ -171,6 +171,7 @@ payload! {
 payload! {
     /// An offer (a price point of a product). Purchases name it by `code`,
     /// plan changes by `key`.
+    #[derive(Default)]
     pub struct Offer<'a> {
         /// Offer code (purchases, cart abandonment, charge-date change).
         #[serde(borrow)]
@@ -199,6 +200,7 @@ payload! {
 
 payload! {
     /// A subscription plan.
+    #[derive(Default)]
     pub struct Plan<'a> {
         /// Plan id.
         #[serde(borrow)]
@@ -236,6 +238,7 @@ payload! {
 payload! {
     /// A subscriber: `code` (8 characters, one per buyer per product), and in
     /// some events `name`, `email`, `phone`.
+    #[derive(Default)]
     pub struct Subscriber<'a> {
         /// Subscriber code, e.g. `"IY8BW62L"`.
         #[serde(borrow)]
@@ -255,6 +258,7 @@ payload! {
 payload! {
     /// A postal address. Each key is present only when known; purchase events
     /// use `zipcode`, `ORDER_FULFILLMENT` uses `zip_code`.
+    #[derive(Default)]
     pub struct Address<'a> {
         /// Country name.
         #[serde(borrow)]

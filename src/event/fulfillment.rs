@@ -2,8 +2,9 @@
 //! (documented 2026-06-09; no delivery has been captured yet, so the shapes
 //! follow Hotmart's documentation example).
 
+use crate::event::LineItems;
 use crate::event::common::{Address, Id, Offer};
-use crate::event::purchase::{Attribute, Carrier, PurchaseStatus};
+use crate::event::purchase::{Carrier, PurchaseStatus};
 use crate::{Amount, Money, Text, Timestamp};
 
 payload! {
@@ -14,7 +15,7 @@ payload! {
         pub purchase: Option<FulfillmentPurchase<'a>>,
         /// What to ship.
         #[serde(borrow)]
-        pub line_items: Option<Vec<LineItem<'a>>>,
+        pub line_items: Option<LineItems<'a>>,
         /// Delivery.
         #[serde(borrow)]
         pub delivery: Option<Delivery<'a>>,
@@ -93,6 +94,7 @@ payload! {
 
 payload! {
     /// One element of `line_items`.
+    #[derive(Default)]
     pub struct LineItem<'a> {
         /// The offer and its price.
         #[serde(borrow)]
@@ -166,7 +168,7 @@ payload! {
         pub sku: Option<Text<'a>>,
         /// Attributes.
         #[serde(borrow)]
-        pub attributes: Option<Vec<Attribute<'a>>>,
+        pub attributes: Option<crate::event::Attributes<'a>>,
     }
 }
 

@@ -9,6 +9,7 @@ mod cart;
 mod club;
 mod common;
 mod fulfillment;
+pub(crate) mod in_place;
 mod purchase;
 mod subscription;
 pub mod v1;
@@ -33,7 +34,27 @@ pub use subscription::{
     SubscriptionManagementStatus, SwitchPlan, SwitchPlanSubscription,
 };
 
+use crate::List;
 use serde::Serializer;
+
+// The arrays of a payload keep their usual number of elements inline, so a
+// typical delivery parses without a heap allocation; a longer array spills
+// to the heap. They dereference to slices (`p.affiliates.as_deref()`).
+
+/// `affiliates`: Hotmart sends exactly one element (with empty strings when
+/// there is no affiliate), kept inline.
+pub type Affiliates<'a> = List<Affiliate<'a>, 1>;
+/// `commissions`: two inline (`MARKETPLACE` and `PRODUCER` in the
+/// producer's view).
+pub type Commissions<'a> = List<Commission<'a>, 2>;
+/// `product.content.products`: the products of a bundle, two inline.
+pub type BundledProducts<'a> = List<BundledProduct<'a>, 2>;
+/// `variants.attributes` and `line_items[].variant.attributes`, two inline.
+pub type Attributes<'a> = List<Attribute<'a>, 2>;
+/// `SWITCH_PLAN`'s `plans`: the previous and the new plan, inline.
+pub type Plans<'a> = List<Plan<'a>, 2>;
+/// `ORDER_FULFILLMENT`'s `line_items`, one inline.
+pub type LineItems<'a> = List<LineItem<'a>, 1>;
 
 use crate::{RawJson, Text};
 
@@ -116,6 +137,42 @@ macro_rules! events {
                 })
             }
 
+            /// The catalogue's own spelling of `name`, when it is a known event.
+            pub(crate) fn known_name(name: &[u8]) -> Option<&'static str> {
+                match name {
+                    $( n if n == $wire.as_bytes() => Some($wire), )*
+                    _ => None,
+                }
+            }
+
+            /// The variant of a purchase event name, to build it in place.
+            pub(crate) fn purchase_variant(name: &str) -> Option<fn(PurchaseData<'a>) -> Self> {
+                Some(match name {
+                    "PURCHASE_APPROVED" => Event::PurchaseApproved,
+                    "PURCHASE_COMPLETE" => Event::PurchaseComplete,
+                    "PURCHASE_CANCELED" => Event::PurchaseCanceled,
+                    "PURCHASE_BILLET_PRINTED" => Event::PurchaseBilletPrinted,
+                    "PURCHASE_REFUNDED" => Event::PurchaseRefunded,
+                    "PURCHASE_CHARGEBACK" => Event::PurchaseChargeback,
+                    "PURCHASE_EXPIRED" => Event::PurchaseExpired,
+                    "PURCHASE_DELAYED" => Event::PurchaseDelayed,
+                    "PURCHASE_PROTEST" => Event::PurchaseProtest,
+                    _ => return None,
+                })
+            }
+
+            /// Reads `data` typed for the known event `name` from any
+            /// deserializer (the single pass of [`crate::parse`]).
+            pub(crate) fn deserialize_data<'de: 'a, D: serde::Deserializer<'de>>(
+                name: &'static str,
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                match name {
+                    $( $wire => <$ty<'a> as serde::Deserialize<'de>>::deserialize(deserializer).map(Event::$variant), )*
+                    _ => Err(serde::de::Error::custom("not a known event")),
+                }
+            }
+
             /// The same as [`Event::parse_data`], tracking the path of a failing field.
             pub(crate) fn parse_data_tracked(
                 name: &str,
@@ -189,7 +246,23 @@ events! {
     OrderFulfillment = "ORDER_FULFILLMENT" => OrderFulfillment,
 }
 
-impl Event<'_> {
+impl<'a> Event<'a> {
+    /// The purchase data of the nine purchase events, to fill in place.
+    pub(crate) fn purchase_mut(&mut self) -> Option<&mut PurchaseData<'a>> {
+        match self {
+            Event::PurchaseApproved(p)
+            | Event::PurchaseComplete(p)
+            | Event::PurchaseCanceled(p)
+            | Event::PurchaseBilletPrinted(p)
+            | Event::PurchaseRefunded(p)
+            | Event::PurchaseChargeback(p)
+            | Event::PurchaseExpired(p)
+            | Event::PurchaseDelayed(p)
+            | Event::PurchaseProtest(p) => Some(p),
+            _ => None,
+        }
+    }
+
     /// The purchase data of the nine purchase events.
     pub fn purchase(&self) -> Option<&PurchaseData<'_>> {
         match self {

@@ -4,6 +4,7 @@
 //! `PURCHASE_PROTEST` all carry [`PurchaseData`].
 
 use crate::event::common::{Address, Country, Id, Offer, Plan, Subscriber};
+use crate::event::{Affiliates, Attributes, BundledProducts, Commissions};
 use crate::{Amount, Money, Text, Timestamp};
 
 open_enum! {
@@ -205,6 +206,7 @@ payload! {
     /// assert!(data.is_renewal());
     /// # Ok::<(), hotmart_webhook::ParseError>(())
     /// ```
+    #[derive(Default)]
     pub struct PurchaseData<'a> {
         /// The product bought.
         #[serde(borrow)]
@@ -212,7 +214,7 @@ payload! {
         /// Affiliates. Without an affiliate Hotmart sends one element with
         /// empty strings: test [`Affiliate::code`], not the length.
         #[serde(borrow)]
-        pub affiliates: Option<Vec<Affiliate<'a>>>,
+        pub affiliates: Option<Affiliates<'a>>,
         /// The buyer (only what the checkout collected).
         #[serde(borrow)]
         pub buyer: Option<Buyer<'a>>,
@@ -221,7 +223,7 @@ payload! {
         pub producer: Option<Producer<'a>>,
         /// Commissions; in the producer's view `MARKETPLACE` and `PRODUCER`.
         #[serde(borrow)]
-        pub commissions: Option<Vec<Commission<'a>>>,
+        pub commissions: Option<Commissions<'a>>,
         /// The purchase itself.
         #[serde(borrow)]
         pub purchase: Option<Purchase<'a>>,
@@ -292,6 +294,7 @@ impl PurchaseData<'_> {
 
 payload! {
     /// `data.product` of a purchase.
+    #[derive(Default)]
     pub struct Product<'a> {
         /// Product id (`0` in test events).
         #[serde(borrow)]
@@ -326,12 +329,13 @@ payload! {
         pub has_physical_products: Option<bool>,
         /// The bundled products.
         #[serde(borrow)]
-        pub products: Option<Vec<BundledProduct<'a>>>,
+        pub products: Option<BundledProducts<'a>>,
     }
 }
 
 payload! {
     /// One product of a bundle.
+    #[derive(Default)]
     pub struct BundledProduct<'a> {
         /// Product id.
         #[serde(borrow)]
@@ -349,6 +353,7 @@ payload! {
 
 payload! {
     /// One element of `affiliates`.
+    #[derive(Default)]
     pub struct Affiliate<'a> {
         /// Affiliate code; `""` when there is no affiliate.
         #[serde(borrow)]
@@ -368,6 +373,7 @@ impl Affiliate<'_> {
 
 payload! {
     /// `data.buyer` of a purchase.
+    #[derive(Default)]
     pub struct Buyer<'a> {
         /// E-mail.
         #[serde(borrow)]
@@ -419,6 +425,7 @@ payload! {
 
 payload! {
     /// One element of `commissions`.
+    #[derive(Default)]
     pub struct Commission<'a> {
         /// The commission in `currency_value`.
         pub value: Option<Amount>,
@@ -449,6 +456,7 @@ payload! {
 
 payload! {
     /// `data.purchase`.
+    #[derive(Default)]
     pub struct Purchase<'a> {
         /// Transaction code (`HP…`), the same across a purchase's events.
         #[serde(borrow)]
@@ -514,6 +522,7 @@ payload! {
 
 payload! {
     /// `purchase.payment`.
+    #[derive(Default)]
     pub struct Payment<'a> {
         /// Method.
         #[serde(borrow, rename = "type")]
@@ -583,12 +592,13 @@ payload! {
         pub sku: Option<Text<'a>>,
         /// Attributes such as size and colour.
         #[serde(borrow)]
-        pub attributes: Option<Vec<Attribute<'a>>>,
+        pub attributes: Option<Attributes<'a>>,
     }
 }
 
 payload! {
     /// A `{name, value}` attribute of a variation.
+    #[derive(Default)]
     pub struct Attribute<'a> {
         /// Name, e.g. `"Tamanho"`.
         #[serde(borrow)]
@@ -601,6 +611,7 @@ payload! {
 
 payload! {
     /// `data.subscription` of a purchase.
+    #[derive(Default)]
     pub struct Subscription<'a> {
         /// Status (only `ACTIVE` has been observed, even on refunds in tests).
         #[serde(borrow)]

@@ -40,6 +40,7 @@ payload! {
     /// It arrives on the day of cancellation, but the subscriber has paid
     /// until [`date_next_charge`](Self::date_next_charge): end access then.
     /// There is no status in this event.
+    #[derive(Default)]
     pub struct SubscriptionCancellation<'a> {
         /// Value of the last processed charge.
         pub actual_recurrence_value: Option<Amount>,
@@ -61,6 +62,7 @@ payload! {
 
 payload! {
     /// `data.subscription` of a cancellation.
+    #[derive(Default)]
     pub struct CanceledSubscription<'a> {
         /// Subscription id.
         #[serde(borrow)]
@@ -81,7 +83,7 @@ payload! {
         pub subscription: Option<SwitchPlanSubscription<'a>>,
         /// The new plan (`current: true`) and the previous one, in no fixed order.
         #[serde(borrow)]
-        pub plans: Option<Vec<Plan<'a>>>,
+        pub plans: Option<crate::event::Plans<'a>>,
     }
 }
 

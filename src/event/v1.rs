@@ -282,8 +282,9 @@ macro_rules! v1_purchase {
         pub const V1_PURCHASE_FIELDS: &[&str] = &[$($wire),*];
 
         impl<'a> V1Purchase<'a> {
-            /// Stores one decoded field; `Ok(false)` for a field it does not know.
-            pub(crate) fn set(&mut self, key: &str, value: Text<'a>) -> Result<bool, FieldError> {
+            /// Stores one decoded field; gives the value back, `Ok(Some(value))`,
+            /// for a field it does not know.
+            pub(crate) fn set(&mut self, key: &str, value: Text<'a>) -> Result<Option<Text<'a>>, FieldError> {
                 match key {
                     $( $wire => {
                         if self.$field.is_some() {
@@ -293,9 +294,9 @@ macro_rules! v1_purchase {
                             field: $wire,
                             message: format!("invalid value, expected {}", <$ty as FormValue<'a>>::EXPECTED),
                         })?;
-                        Ok(true)
+                        Ok(None)
                     } )*
-                    _ => Ok(false),
+                    _ => Ok(Some(value)),
                 }
             }
 
