@@ -466,3 +466,98 @@ mod tests {
         assert_eq!(&body[..], b"Some(true)");
     }
 }
+
+/// One step of a [`ScriptedBody`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// A data frame.
+    Data(bytes::Bytes),
+    /// A poll that answers `Pending` (the body wakes itself at once), as a
+    /// slow client's would.
+    Pending,
+    /// The body fails: the frame is [`BodyFailed`].
+    Fail,
+    /// A trailers frame (`x-checksum: 1`).
+    Trailers,
+}
+
+/// A request body that plays a script of [`Step`]s and never claims to be at
+/// its end (`is_end_stream` stays `false`, `size_hint` knows nothing), as a
+/// chunked upload from a slow or broken client: the hard case for code that
+/// buffers a body, such as the layer's v1 fallback.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use http_body_util::BodyExt;
+/// use hotmart_webhook::test_util::{ScriptedBody, Step};
+///
+/// let body = ScriptedBody::chunked(b"status=approved&transaction=HP1", 7);
+/// assert_eq!(&body.collect().await.unwrap().to_bytes()[..], b"status=approved&transaction=HP1");
+///
+/// let broken = ScriptedBody::new([Step::Data("hottok=".into()), Step::Pending, Step::Fail]);
+/// assert!(broken.collect().await.is_err());
+/// # }
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ScriptedBody(std::collections::VecDeque<Step>);
+
+impl ScriptedBody {
+    /// A body that plays `steps` in order, then ends.
+    pub fn new(steps: impl IntoIterator<Item = Step>) -> Self {
+        ScriptedBody(steps.into_iter().collect())
+    }
+
+    /// `data` in frames of at most `chunk` bytes (one frame when `chunk` is 0).
+    pub fn chunked(data: &[u8], chunk: usize) -> Self {
+        let size = if chunk == 0 { data.len().max(1) } else { chunk };
+        ScriptedBody::new(
+            data.chunks(size)
+                .map(|c| Step::Data(bytes::Bytes::copy_from_slice(c))),
+        )
+    }
+}
+
+impl FromIterator<Step> for ScriptedBody {
+    fn from_iter<I: IntoIterator<Item = Step>>(steps: I) -> Self {
+        ScriptedBody::new(steps)
+    }
+}
+
+/// The error a [`ScriptedBody`] fails with at [`Step::Fail`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BodyFailed;
+
+impl std::fmt::Display for BodyFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection reset")
+    }
+}
+
+impl std::error::Error for BodyFailed {}
+
+impl http_body::Body for ScriptedBody {
+    type Data = bytes::Bytes;
+    type Error = BodyFailed;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, BodyFailed>>> {
+        use std::task::Poll;
+        match self.get_mut().0.pop_front() {
+            None => Poll::Ready(None),
+            Some(Step::Data(data)) => Poll::Ready(Some(Ok(http_body::Frame::data(data)))),
+            Some(Step::Trailers) => {
+                let mut trailers = http::HeaderMap::new();
+                trailers.insert("x-checksum", http::HeaderValue::from_static("1"));
+                Poll::Ready(Some(Ok(http_body::Frame::trailers(trailers))))
+            }
+            Some(Step::Fail) => Poll::Ready(Some(Err(BodyFailed))),
+            Some(Step::Pending) => {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        }
+    }
+}

@@ -5,22 +5,17 @@
 //! Failing seeds are kept in `proptest-regressions/` and replayed first.
 #![cfg(feature = "proptest")]
 
-use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::fmt;
 use std::fs;
 use std::path::Path;
-use std::pin::Pin;
 use std::sync::{Arc, LazyLock, Mutex};
-use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use hotmart_webhook::{
     Hottok, HottokSource, MAX_HOTTOK_LEN, Verified, VerifiedBody, VerifyHottokLayer, Webhook,
     parse, strategy,
 };
-use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
-use http_body::{Body, Frame};
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -443,52 +438,9 @@ proptest! {
 const SECRET: &str = "ysewXlAZI1qRtYuIoPaSdFgHjKlZxC518471";
 const PREVIOUS: &str = "5M9CA6NvtqWeRtYuIoPaSdFgHjKlZx13df093f";
 
-#[derive(Debug)]
-struct Broken;
-
-impl fmt::Display for Broken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("connection reset")
-    }
-}
-
-impl std::error::Error for Broken {}
-
-#[derive(Clone, Debug)]
-enum Step {
-    Data(Bytes),
-    Pending,
-    Fail,
-    Trailers,
-}
-
-/// A streaming body that plays a script and never claims to be at its end.
-struct Scripted(VecDeque<Step>);
-
-impl Body for Scripted {
-    type Data = Bytes;
-    type Error = Broken;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Broken>>> {
-        match self.get_mut().0.pop_front() {
-            None => Poll::Ready(None),
-            Some(Step::Data(data)) => Poll::Ready(Some(Ok(Frame::data(data)))),
-            Some(Step::Trailers) => {
-                let mut trailers = HeaderMap::new();
-                trailers.insert("x-checksum", HeaderValue::from_static("1"));
-                Poll::Ready(Some(Ok(Frame::trailers(trailers))))
-            }
-            Some(Step::Fail) => Poll::Ready(Some(Err(Broken))),
-            Some(Step::Pending) => {
-                cx.waker().wake_by_ref();
-                Poll::Pending
-            }
-        }
-    }
-}
+// The scripted bodies (chunks, pending polls, a failure midway, trailers)
+// come from `test_util`.
+use hotmart_webhook::test_util::{BodyFailed, ScriptedBody, Step};
 
 #[derive(Clone, Debug)]
 struct Delivery {
@@ -696,7 +648,7 @@ fn send(delivery: &Delivery) -> (StatusCode, bool, Option<Seen>) {
         .body_limit(delivery.limit);
     let seen: Arc<Mutex<Option<Seen>>> = Arc::default();
     let record = Arc::clone(&seen);
-    let inner = service_fn(move |req: Request<VerifiedBody<Scripted>>| {
+    let inner = service_fn(move |req: Request<VerifiedBody<ScriptedBody>>| {
         let record = Arc::clone(&record);
         async move {
             let mut seen = Seen {
@@ -711,7 +663,7 @@ fn send(delivery: &Delivery) -> (StatusCode, bool, Option<Seen>) {
                             seen.data.extend_from_slice(&data);
                         }
                     }
-                    Err(Broken) => {
+                    Err(BodyFailed) => {
                         seen.errored = true;
                         break;
                     }
@@ -722,7 +674,7 @@ fn send(delivery: &Delivery) -> (StatusCode, bool, Option<Seen>) {
         }
     });
     let mut request = Request::post("/hotmart")
-        .body(Scripted(delivery.script.iter().cloned().collect()))
+        .body(ScriptedBody::new(delivery.script.iter().cloned()))
         .unwrap();
     for (name, value) in &delivery.headers {
         request.headers_mut().append(name, value.clone());

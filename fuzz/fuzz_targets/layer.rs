@@ -11,9 +11,7 @@
 //! the bytes sent.
 #![no_main]
 
-use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::fmt;
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex};
@@ -23,8 +21,8 @@ use bytes::Bytes;
 use hotmart_webhook::{
     HOTTOK_HEADER, Hottok, HottokSource, Verified, VerifiedBody, VerifyHottokLayer,
 };
-use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
-use http_body::{Body, Frame};
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use http_body::Body;
 use libfuzzer_sys::arbitrary::{Result as ArbitraryResult, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use tower_layer::Layer;
@@ -33,48 +31,7 @@ use tower_service::Service;
 const SECRET: &str = "ysewXlAZI1qRtYuIoPaSdFgHjKlZxC518471";
 const PREVIOUS: &str = "5M9CA6NvtqWeRtYuIoPaSdFgHjKlZx13df093f";
 
-#[derive(Debug)]
-struct Broken;
-
-impl fmt::Display for Broken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("connection reset")
-    }
-}
-
-impl std::error::Error for Broken {}
-
-#[derive(Clone, Debug)]
-enum Step {
-    Data(Bytes),
-    Pending,
-    Fail,
-    Trailers,
-}
-
-/// A body that plays a script and never claims to be at its end.
-struct Scripted(VecDeque<Step>);
-
-impl Body for Scripted {
-    type Data = Bytes;
-    type Error = Broken;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Broken>>> {
-        match self.get_mut().0.pop_front() {
-            None => Poll::Ready(None),
-            Some(Step::Data(data)) => Poll::Ready(Some(Ok(Frame::data(data)))),
-            Some(Step::Trailers) => Poll::Ready(Some(Ok(Frame::trailers(HeaderMap::new())))),
-            Some(Step::Fail) => Poll::Ready(Some(Err(Broken))),
-            Some(Step::Pending) => {
-                cx.waker().wake_by_ref();
-                Poll::Pending
-            }
-        }
-    }
-}
+use hotmart_webhook::test_util::{BodyFailed, ScriptedBody, Step};
 
 /// What the inner service saw.
 #[derive(Debug, Default)]
@@ -90,7 +47,7 @@ type Record = Arc<Mutex<Option<Seen>>>;
 #[derive(Clone)]
 struct Inner(Record);
 
-impl Service<Request<VerifiedBody<Scripted>>> for Inner {
+impl Service<Request<VerifiedBody<ScriptedBody>>> for Inner {
     type Response = Response<empty::Empty>;
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>>>>;
@@ -99,7 +56,7 @@ impl Service<Request<VerifiedBody<Scripted>>> for Inner {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, req: Request<VerifiedBody<Scripted>>) -> Self::Future {
+    fn call(&mut self, req: Request<VerifiedBody<ScriptedBody>>) -> Self::Future {
         let record = Arc::clone(&self.0);
         Box::pin(async move {
             let mut seen = Seen {
@@ -116,7 +73,7 @@ impl Service<Request<VerifiedBody<Scripted>>> for Inner {
                             seen.data.extend_from_slice(&data);
                         }
                     }
-                    Err(Broken) => {
+                    Err(BodyFailed) => {
                         seen.errored = true;
                         break;
                     }
@@ -263,7 +220,7 @@ fn run(case: &Case) {
         .body_limit(case.limit)
         .layer(Inner(Arc::clone(&record)));
     let mut request = Request::post("/hotmart")
-        .body(Scripted(case.script.iter().cloned().collect()))
+        .body(ScriptedBody::new(case.script.iter().cloned()))
         .unwrap();
     for (name, value) in &case.headers {
         request.headers_mut().append(name, value.clone());
