@@ -153,6 +153,15 @@ async fn v1_postback_is_verified_by_its_body_deduped_on_transaction_and_status_a
     assert_eq!(json["data"]["id"], "v1:HP1121336654889:REFUNDED");
 
     assert_eq!(count(&server.db, "SELECT COUNT(*) FROM deliveries"), 2);
+    // Processing runs after the answer: wait for both rows before stopping.
+    eventually(Duration::from_secs(10), "processing", || async {
+        (count(
+            &server.db,
+            "SELECT COUNT(*) FROM deliveries WHERE state = 'processed'",
+        ) == 2)
+            .then_some(())
+    })
+    .await;
     server.stop().await;
     // The secret never reaches the database file (nor its WAL).
     for entry in std::fs::read_dir(dir.path()).unwrap() {
