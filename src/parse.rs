@@ -302,6 +302,51 @@ impl<'a> Webhook<'a> {
         }
     }
 
+    /// The answer the integration guide documents for an accepted delivery:
+    /// `200`, `content-type: application/json` and
+    /// `{"success":true,"data":{"id":…,"event":…}}`; for v1, whose deliveries
+    /// have no id, `{"success":true,"data":{"transaction":…,"status":…}}`
+    /// with the status in its 2.0.0 spelling. The counterpart of
+    /// [`ParseError::to_response`] and [`Rejection::to_response`](crate::Rejection::to_response).
+    ///
+    /// ```
+    /// let webhook = hotmart_webhook::parse(b"status=approved&transaction=HP1")?;
+    /// let response = webhook.accepted_response();
+    /// assert_eq!(response.status(), 200);
+    /// assert_eq!(
+    ///     &response.body()[..],
+    ///     br#"{"success":true,"data":{"transaction":"HP1","status":"APPROVED"}}"#
+    /// );
+    /// # Ok::<(), hotmart_webhook::ParseError>(())
+    /// ```
+    pub fn accepted_response(&self) -> http::Response<bytes::Bytes> {
+        use serde_json::Value;
+        // Written by hand to keep the documented key order (a serde_json map
+        // sorts its keys); `Value`'s Display escapes the strings.
+        let data = match self {
+            Webhook::V2(e) => format!(
+                r#"{{"id":{},"event":{}}}"#,
+                Value::from(&*e.id),
+                Value::from(e.event.name())
+            ),
+            v1 => {
+                let status = v1.purchase_status();
+                format!(
+                    r#"{{"transaction":{},"status":{}}}"#,
+                    Value::from(v1.transaction()),
+                    Value::from(status.as_ref().map(PurchaseStatus::as_str))
+                )
+            }
+        };
+        let body = format!(r#"{{"success":true,"data":{data}}}"#);
+        let mut response = http::Response::new(bytes::Bytes::from(body));
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+
     /// A copy independent of the body, for queues and spawned tasks.
     pub fn into_owned(self) -> Webhook<'static> {
         match self {
@@ -883,6 +928,36 @@ mod tests {
         assert!(
             (value_at..=value_at + 2).contains(&column),
             "{column} vs {value_at}"
+        );
+    }
+
+    #[test]
+    fn accepted_responses_carry_the_id_and_event_or_the_v1_transaction_and_status() {
+        let v2 =
+            parse(br#"{"id":"e\"1","event":"SOMETHING_NEW","version":"2.0.0","data":{}}"#).unwrap();
+        let response = v2.accepted_response();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/json");
+        let json: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"success": true, "data": {"id": "e\"1", "event": "SOMETHING_NEW"}})
+        );
+
+        let v1 = parse(b"transaction=HP1&status=refunded&email=ana%40example.com").unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(v1.accepted_response().body()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"success": true, "data": {"transaction": "HP1", "status": "REFUNDED"}})
+        );
+
+        let cancellation = parse(br#"{"hottok":"x","cancellationDate":1656013119173}"#).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(cancellation.accepted_response().body()).unwrap();
+        assert_eq!(
+            json["data"],
+            serde_json::json!({"transaction": null, "status": null})
         );
     }
 

@@ -6,13 +6,13 @@
 //! [`VerifyHottokLayer`] checks the hottok (header for v2, body for v1) before
 //! the handler runs; [`HotmartWebhook`] hands the verified body to the handler.
 
-use axum::Json;
+use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
+use axum::response::Response;
 use axum::routing::{Router, post};
 use hotmart_webhook::axum::HotmartWebhook;
 use hotmart_webhook::event::PurchaseStatus;
 use hotmart_webhook::{DEFAULT_BODY_LIMIT, Event, Hottok, ParseError, VerifyHottokLayer, Webhook};
-use serde_json::{Value, json};
 
 /// The endpoint of the integration guide.
 pub const PATH: &str = "/api/acl/webhooks/hotmart";
@@ -33,10 +33,11 @@ pub async fn serve(listener: tokio::net::TcpListener, hottok: Hottok) -> std::io
 
 /// `200` for every authentic delivery, known event or not; `400`/`422` with
 /// the guide's `WEBHOOK_VALIDATION_FAILED` object when the body does not parse.
-async fn receive(webhook: HotmartWebhook) -> Result<Json<Value>, ParseError> {
+async fn receive(webhook: HotmartWebhook) -> Result<Response, ParseError> {
     let webhook = webhook.parse()?;
     act_on(&webhook);
-    Ok(Json(accepted(&webhook)))
+    // `{"success":true,"data":{"id":…,"event":…}}` (v1: transaction, status).
+    Ok(webhook.accepted_response().map(Body::from))
 }
 
 /// Your business logic goes here; this one only logs.
@@ -59,17 +60,4 @@ fn act_on(webhook: &Webhook<'_>) {
             _ => eprintln!("v1 {}: stored, nothing to do", v1.event_name()),
         },
     }
-}
-
-/// `{"success":true,"data":…}`: the event id and name (v2), or the
-/// transaction and status (v1).
-fn accepted(webhook: &Webhook<'_>) -> Value {
-    let data = match webhook {
-        Webhook::V2(_) => json!({ "id": webhook.id(), "event": webhook.event_name() }),
-        v1 => {
-            let status = v1.purchase_status().map(|s| s.to_string());
-            json!({ "transaction": v1.transaction(), "status": status })
-        }
-    };
-    json!({ "success": true, "data": data })
 }

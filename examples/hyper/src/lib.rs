@@ -67,7 +67,8 @@ pub async fn handle(
     Ok(match hotmart_webhook::parse(&body) {
         Ok(webhook) => {
             act_on(&webhook);
-            json_response(StatusCode::OK, accepted(&webhook))
+            // `{"success":true,"data":{"id":…,"event":…}}` (v1: transaction, status).
+            webhook.accepted_response().map(Full::new)
         }
         Err(err) => err.to_response().map(Full::new),
     })
@@ -113,17 +114,4 @@ fn act_on(webhook: &Webhook<'_>) {
             _ => eprintln!("v1 {}: stored, nothing to do", v1.event_name()),
         },
     }
-}
-
-/// `{"success":true,"data":…}`: the event id and name (v2), or the
-/// transaction and status (v1).
-fn accepted(webhook: &Webhook<'_>) -> Value {
-    let data = match webhook {
-        Webhook::V2(_) => json!({ "id": webhook.id(), "event": webhook.event_name() }),
-        v1 => {
-            let status = v1.purchase_status().map(|s| s.to_string());
-            json!({ "transaction": v1.transaction(), "status": status })
-        }
-    };
-    json!({ "success": true, "data": data })
 }

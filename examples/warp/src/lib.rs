@@ -11,7 +11,6 @@ use hotmart_webhook::event::PurchaseStatus;
 use hotmart_webhook::{DEFAULT_BODY_LIMIT, Event, Hottok, Verified, VerifyHottokLayer, Webhook};
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
-use serde_json::{Value, json};
 use tower_layer::Layer;
 use warp::Filter;
 
@@ -56,12 +55,8 @@ fn receive(body: &[u8]) -> http::Response<Bytes> {
     match hotmart_webhook::parse(body) {
         Ok(webhook) => {
             act_on(&webhook);
-            let mut response = http::Response::new(Bytes::from(accepted(&webhook).to_string()));
-            let json = http::HeaderValue::from_static("application/json");
-            response
-                .headers_mut()
-                .insert(http::header::CONTENT_TYPE, json);
-            response
+            // `{"success":true,"data":{"id":…,"event":…}}` (v1: transaction, status).
+            webhook.accepted_response()
         }
         Err(err) => err.to_response(),
     }
@@ -87,17 +82,4 @@ fn act_on(webhook: &Webhook<'_>) {
             _ => eprintln!("v1 {}: stored, nothing to do", v1.event_name()),
         },
     }
-}
-
-/// `{"success":true,"data":…}`: the event id and name (v2), or the
-/// transaction and status (v1).
-fn accepted(webhook: &Webhook<'_>) -> Value {
-    let data = match webhook {
-        Webhook::V2(_) => json!({ "id": webhook.id(), "event": webhook.event_name() }),
-        v1 => {
-            let status = v1.purchase_status().map(|s| s.to_string());
-            json!({ "transaction": v1.transaction(), "status": status })
-        }
-    };
-    json!({ "success": true, "data": data })
 }
