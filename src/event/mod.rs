@@ -246,19 +246,26 @@ events! {
     OrderFulfillment = "ORDER_FULFILLMENT" => OrderFulfillment,
 }
 
+/// The nine events that carry [`PurchaseData`], as a pattern binding it.
+macro_rules! purchase_family {
+    ($p:ident) => {
+        Event::PurchaseApproved($p)
+            | Event::PurchaseComplete($p)
+            | Event::PurchaseCanceled($p)
+            | Event::PurchaseBilletPrinted($p)
+            | Event::PurchaseRefunded($p)
+            | Event::PurchaseChargeback($p)
+            | Event::PurchaseExpired($p)
+            | Event::PurchaseDelayed($p)
+            | Event::PurchaseProtest($p)
+    };
+}
+
 impl<'a> Event<'a> {
     /// The purchase data of the nine purchase events, to fill in place.
     pub(crate) fn purchase_mut(&mut self) -> Option<&mut PurchaseData<'a>> {
         match self {
-            Event::PurchaseApproved(p)
-            | Event::PurchaseComplete(p)
-            | Event::PurchaseCanceled(p)
-            | Event::PurchaseBilletPrinted(p)
-            | Event::PurchaseRefunded(p)
-            | Event::PurchaseChargeback(p)
-            | Event::PurchaseExpired(p)
-            | Event::PurchaseDelayed(p)
-            | Event::PurchaseProtest(p) => Some(p),
+            purchase_family!(p) => Some(p),
             _ => None,
         }
     }
@@ -266,15 +273,7 @@ impl<'a> Event<'a> {
     /// The purchase data of the nine purchase events.
     pub fn purchase(&self) -> Option<&PurchaseData<'_>> {
         match self {
-            Event::PurchaseApproved(p)
-            | Event::PurchaseComplete(p)
-            | Event::PurchaseCanceled(p)
-            | Event::PurchaseBilletPrinted(p)
-            | Event::PurchaseRefunded(p)
-            | Event::PurchaseChargeback(p)
-            | Event::PurchaseExpired(p)
-            | Event::PurchaseDelayed(p)
-            | Event::PurchaseProtest(p) => Some(p),
+            purchase_family!(p) => Some(p),
             _ => None,
         }
     }
