@@ -77,7 +77,7 @@ use rust_decimal::Decimal;
 use serde_json::value::RawValue;
 
 use crate::event::v1::{
-    PaymentMode, ReceiverType, V1_PURCHASE_FIELDS, V1Buyer, V1CartAbandonment, V1PaymentEngine,
+    PaymentMode, ReceiverType, V1_PURCHASE_FIELDS, V1CartAbandonment, V1PaymentEngine,
     V1PaymentType, V1Plan, V1Status, V1Subscriber, V1Subscription, V1SubscriptionCancellation,
     V1SubscriptionStatus, V1SwitchPlan,
 };
@@ -756,16 +756,21 @@ fn shipping() -> BoxedStrategy<Shipping<'static>> {
 // ---------------------------------------------------------------------------
 // The other 2.0.0 events
 
+/// A cart-abandonment lead (2.0.0 `buyer`, v1 `buyerVO`).
+pub fn cart_buyer() -> impl Strategy<Value = CartBuyer<'static>> {
+    record!(CartBuyer {
+        name: opt(person()),
+        email: opt(email()),
+        phone: opt(mixed("\\+?[0-9]{8,13}")),
+    })
+}
+
 /// The `data` of `PURCHASE_OUT_OF_SHOPPING_CART`.
 pub fn cart_abandonment() -> impl Strategy<Value = CartAbandonment<'static>> {
     record!(CartAbandonment {
         affiliate: opt(any::<bool>()),
         product: opt(product_ref()),
-        buyer: opt(record!(CartBuyer {
-            name: opt(person()),
-            email: opt(email()),
-            phone: opt(mixed("\\+?[0-9]{8,13}")),
-        })),
+        buyer: opt(cart_buyer()),
         offer: opt(offer()),
         checkout_country: opt(country()),
         buyer_ip: option::weighted(0.2, mixed("[0-9]{1,3}(\\.[0-9]{1,3}){3}")).boxed(),
@@ -1237,11 +1242,7 @@ pub fn v1_cart_abandonment() -> impl Strategy<Value = V1CartAbandonment<'static>
         product_id: opt(id()),
         product_ucode: opt(uuid()),
         product_category: opt(id()),
-        buyer_vo: opt(record!(V1Buyer {
-            name: opt(person()),
-            email: opt(email()),
-            phone: opt(mixed("[0-9]{8,13}")),
-        })),
+        buyer_vo: opt(cart_buyer()),
         has_negotiate: opt(any::<bool>()),
         subscription_plan_id: opt(id()),
     })

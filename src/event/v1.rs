@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
+use crate::event::cart::CartBuyer;
 use crate::event::common::{Id, Offer, ProductRef, User};
 use crate::event::purchase::{DocumentType, LegalNature, PurchaseStatus};
 use crate::{Amount, Money, Text, Timestamp};
@@ -537,29 +538,14 @@ payload! {
         /// Product category.
         #[serde(borrow)]
         pub product_category: Option<Id<'a>>,
-        /// The lead.
+        /// The lead (the same `{name, email, phone}` as the 2.0.0 event's).
         #[serde(borrow, rename = "buyerVO")]
-        pub buyer_vo: Option<V1Buyer<'a>>,
+        pub buyer_vo: Option<CartBuyer<'a>>,
         /// Whether there was a negotiation.
         pub has_negotiate: Option<bool>,
         /// Subscription plan id.
         #[serde(borrow)]
         pub subscription_plan_id: Option<Id<'a>>,
-    }
-}
-
-payload! {
-    /// The lead of a v1 cart abandonment.
-    pub struct V1Buyer<'a> {
-        /// Name.
-        #[serde(borrow)]
-        pub name: Option<Text<'a>>,
-        /// E-mail.
-        #[serde(borrow)]
-        pub email: Option<Text<'a>>,
-        /// Phone.
-        #[serde(borrow)]
-        pub phone: Option<Text<'a>>,
     }
 }
 
