@@ -116,9 +116,16 @@ pub struct Recorder {
 }
 
 impl Recorder {
+    /// The calls for a key, or for the 2.0.0 event id of a non-purchase
+    /// event (key `event:<id>`).
     pub fn calls_for(&self, key: &str) -> Vec<Instant> {
+        let event_key = format!("event:{key}");
         let calls = self.calls.lock().unwrap();
-        calls.iter().filter(|(k, ..)| k == key).map(|c| c.2).collect()
+        calls
+            .iter()
+            .filter(|(k, ..)| k == key || *k == event_key)
+            .map(|c| c.2)
+            .collect()
     }
 
     /// (key, event) of every call, in order.
