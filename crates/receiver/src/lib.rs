@@ -163,7 +163,7 @@ impl Server {
             backend = store.backend(),
             sink = %sink.describe(),
             admin = config.admin_token.is_some(),
-            "receiver started"
+            "receiver started; listening on {local_addr}"
         );
         if config.admin_token.is_none() {
             tracing::warn!(platform = http::PLATFORM, "no HOTMART_ADMIN_TOKEN: the admin routes answer 401");
