@@ -10,9 +10,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use common::app::{Answer, App};
 use common::load::{plan, run};
 use common::*;
-use common::app::{Answer, App};
 
 const BIN: &str = env!("CARGO_BIN_EXE_hotmart-receiver");
 
@@ -173,7 +173,11 @@ async fn sigterm_finishes_gracefully_and_logs_no_secret() {
     .await;
     assert_eq!(status, 401);
     eventually(Duration::from_secs(10), "processing", || async {
-        (count(&db, "SELECT COUNT(*) FROM deliveries WHERE state = 'processed'") == 1).then_some(())
+        (count(
+            &db,
+            "SELECT COUNT(*) FROM deliveries WHERE state = 'processed'",
+        ) == 1)
+            .then_some(())
     })
     .await;
     let (status, logs) = tokio::task::spawn_blocking(move || receiver.terminate())
@@ -206,7 +210,10 @@ async fn sigkill_mid_launch_loses_no_answered_delivery_and_forwards_no_processed
     let app = App::start(|_, _| Answer::Status(200)).await;
     let forward = [
         ("HOTMART_FORWARD_URL", app.url()),
-        ("HOTMART_FORWARD_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned()),
+        (
+            "HOTMART_FORWARD_SECRET",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned(),
+        ),
     ];
     let env: Vec<(&str, &str)> = forward.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let receiver = Receiver::start_with(&db, &env);
@@ -218,15 +225,23 @@ async fn sigkill_mid_launch_loses_no_answered_delivery_and_forwards_no_processed
     });
     // Kill it while deliveries are arriving and rows are being processed.
     let db_for_wait = db.clone();
-    eventually(Duration::from_secs(60), "a quarter of the launch stored", || {
-        let db = db_for_wait.clone();
-        async move {
-            let stored = rusqlite::Connection::open(&db)
-                .and_then(|c| c.query_row("SELECT COUNT(*) FROM deliveries", [], |r| r.get::<_, i64>(0)))
-                .unwrap_or(0);
-            (stored >= 1_000).then_some(())
-        }
-    })
+    eventually(
+        Duration::from_secs(60),
+        "a quarter of the launch stored",
+        || {
+            let db = db_for_wait.clone();
+            async move {
+                let stored = rusqlite::Connection::open(&db)
+                    .and_then(|c| {
+                        c.query_row("SELECT COUNT(*) FROM deliveries", [], |r| {
+                            r.get::<_, i64>(0)
+                        })
+                    })
+                    .unwrap_or(0);
+                (stored >= 1_000).then_some(())
+            }
+        },
+    )
     .await;
     let mut receiver = receiver;
     receiver.child.kill().unwrap(); // SIGKILL: no shutdown code runs
@@ -251,21 +266,37 @@ async fn sigkill_mid_launch_loses_no_answered_delivery_and_forwards_no_processed
         answered.len(),
         processed_at_kill.len()
     );
-    assert!(unanswered > 0, "the kill happened in the middle of the launch");
+    assert!(
+        unanswered > 0,
+        "the kill happened in the middle of the launch"
+    );
     assert!(!answered.is_empty());
 
     // Every delivery answered 200 is in the database.
     let stored = texts(&db, "SELECT event_id FROM deliveries");
-    let lost: Vec<&&str> = answered.iter().filter(|id| !stored.contains(**id)).collect();
+    let lost: Vec<&&str> = answered
+        .iter()
+        .filter(|id| !stored.contains(**id))
+        .collect();
     assert!(lost.is_empty(), "answered 200 but lost: {lost:?}");
 
     // Restart on the same file: everything ends up processed.
     let receiver = Receiver::start_with(&db, &env);
-    eventually(Duration::from_secs(90), "every stored row processed", || async {
-        (count(&db, "SELECT COUNT(*) FROM deliveries WHERE state <> 'processed'") == 0).then_some(())
-    })
+    eventually(
+        Duration::from_secs(90),
+        "every stored row processed",
+        || async {
+            (count(
+                &db,
+                "SELECT COUNT(*) FROM deliveries WHERE state <> 'processed'",
+            ) == 0)
+                .then_some(())
+        },
+    )
     .await;
-    let (status, _) = tokio::task::spawn_blocking(move || receiver.terminate()).await.unwrap();
+    let (status, _) = tokio::task::spawn_blocking(move || receiver.terminate())
+        .await
+        .unwrap();
     assert!(status.success());
 
     // Each stored row reached the app; no row processed before the kill
@@ -274,14 +305,23 @@ async fn sigkill_mid_launch_loses_no_answered_delivery_and_forwards_no_processed
     let received = app.received();
     let keys: HashSet<&str> = received.iter().map(|r| r.header("webhook-id")).collect();
     let all_keys = texts(&db, "SELECT key FROM deliveries");
-    assert!(all_keys.iter().all(|k| keys.contains(k.as_str())), "a stored row never reached the app");
+    assert!(
+        all_keys.iter().all(|k| keys.contains(k.as_str())),
+        "a stored row never reached the app"
+    );
     let again: Vec<&str> = received[forwarded_before_restart..]
         .iter()
         .map(|r| r.header("webhook-id"))
         .filter(|k| processed_at_kill.contains(*k))
         .collect();
-    assert!(again.is_empty(), "processed before the kill, forwarded again: {again:?}");
+    assert!(
+        again.is_empty(),
+        "processed before the kill, forwarded again: {again:?}"
+    );
     let repeats = received.len() - keys.len();
     eprintln!("crash: {repeats} forwards repeated (in flight at the kill)");
-    assert!(repeats <= 64, "only rows in flight at the kill can repeat: {repeats}");
+    assert!(
+        repeats <= 64,
+        "only rows in flight at the kill can repeat: {repeats}"
+    );
 }

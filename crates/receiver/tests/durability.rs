@@ -38,7 +38,14 @@ async fn a_full_queue_answers_503_at_once_and_nothing_answered_200_is_lost() {
         let url = server.url("/api/acl/webhooks/hotmart");
         tokio::spawn(async move {
             let body = with_id(&v2_fixtures()[0], &format!("full-{i}"));
-            let answer = send(&client, hyper::Method::POST, &url, &[("x-hotmart-hottok", SECRET)], body).await;
+            let answer = send(
+                &client,
+                hyper::Method::POST,
+                &url,
+                &[("x-hotmart-hottok", SECRET)],
+                body,
+            )
+            .await;
             let _ = tx.send((i, answer));
         });
     }
@@ -56,14 +63,20 @@ async fn a_full_queue_answers_503_at_once_and_nothing_answered_200_is_lost() {
         answers.push(answer);
     }
     let ok = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
-    let refused = answers.iter().filter(|(s, _)| *s == StatusCode::SERVICE_UNAVAILABLE).count();
+    let refused = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::SERVICE_UNAVAILABLE)
+        .count();
     assert_eq!(ok + refused, 8, "{answers:?}");
     assert!(ok >= 1 && refused >= 1, "{ok} ok, {refused} refused");
     // Exactly the deliveries answered 200 are stored.
     assert_eq!(count(&db, "SELECT COUNT(*) FROM deliveries") as usize, ok);
     let (_, metrics) = get(&client, &server, "/metrics").await;
     assert!(
-        metrics.as_str().unwrap().contains(&format!("hotmart_unavailable_total {refused}")),
+        metrics
+            .as_str()
+            .unwrap()
+            .contains(&format!("hotmart_unavailable_total {refused}")),
         "{metrics}"
     );
     // Hotmart's retry of a refused delivery is stored.
@@ -117,7 +130,11 @@ async fn a_second_serve_on_the_same_file_is_refused_and_the_file_is_private() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("already serving"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already serving"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "{mode:o}");
     // Reading commands work meanwhile.
@@ -140,30 +157,60 @@ async fn retention_deletes_old_processed_bodies_and_keeps_their_metadata() {
     let (status, _) = deliver(&client, &server, "not json at all {").await;
     assert_eq!(status, StatusCode::OK);
     eventually(Duration::from_secs(10), "processed", || async {
-        (count(&db, "SELECT COUNT(*) FROM deliveries WHERE state = 'processed'") == 2).then_some(())
+        (count(
+            &db,
+            "SELECT COUNT(*) FROM deliveries WHERE state = 'processed'",
+        ) == 2)
+            .then_some(())
     })
     .await;
     // "old" and the unparsed row were received 100 days ago.
     let ago = hotmart_receiver::store::now_ms() - 100 * 86_400_000;
     rusqlite::Connection::open(&db)
         .unwrap()
-        .execute("UPDATE deliveries SET received_at = ?1 WHERE event_id = 'old' OR state = 'unparsed'", [ago])
+        .execute(
+            "UPDATE deliveries SET received_at = ?1 WHERE event_id = 'old' OR state = 'unparsed'",
+            [ago],
+        )
         .unwrap();
     let out = cli(&db, &["prune", "--older-than", "90d"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("bodies of 1 processed"));
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM deliveries WHERE body IS NULL"), 1);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM deliveries WHERE event_id = 'old' AND body IS NULL AND state = 'processed'"), 1);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM deliveries WHERE body IS NULL"),
+        1
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM deliveries WHERE event_id = 'old' AND body IS NULL AND state = 'processed'"
+        ),
+        1
+    );
     // Unprocessed rows keep their body: it is all there is to process.
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM deliveries WHERE state = 'unparsed' AND body IS NOT NULL"), 1);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM deliveries WHERE state = 'unparsed' AND body IS NOT NULL"
+        ),
+        1
+    );
     server.stop().await;
 
     // RETENTION_DAYS prunes at start (then daily).
     rusqlite::Connection::open(&db)
         .unwrap()
-        .execute("UPDATE deliveries SET received_at = ?1 WHERE event_id = 'new'", [ago])
+        .execute(
+            "UPDATE deliveries SET received_at = ?1 WHERE event_id = 'new'",
+            [ago],
+        )
         .unwrap();
-    let server = Server::start_with(&db, |c| c.retention_days = Some(90), Recorder::default()).await;
+    let server =
+        Server::start_with(&db, |c| c.retention_days = Some(90), Recorder::default()).await;
     eventually(Duration::from_secs(10), "pruned at start", || async {
         (count(&db, "SELECT COUNT(*) FROM deliveries WHERE body IS NULL") == 2).then_some(())
     })
@@ -179,7 +226,12 @@ async fn backup_while_serving_is_a_consistent_private_copy() {
     let server = Server::start(&db, fast_retry(), Recorder::default()).await;
     let client = client();
     for i in 0..20 {
-        deliver(&client, &server, with_id(&v2_fixtures()[0], &format!("b-{i}"))).await;
+        deliver(
+            &client,
+            &server,
+            with_id(&v2_fixtures()[0], &format!("b-{i}")),
+        )
+        .await;
     }
     // Deliveries keep arriving during the backup.
     let load = tokio::spawn({
@@ -187,7 +239,14 @@ async fn backup_while_serving_is_a_consistent_private_copy() {
         async move {
             for i in 0..50 {
                 let body = with_id(&v2_fixtures()[0], &format!("during-{i}"));
-                let (status, _) = send(&client, hyper::Method::POST, &url, &[("x-hotmart-hottok", SECRET)], body).await;
+                let (status, _) = send(
+                    &client,
+                    hyper::Method::POST,
+                    &url,
+                    &[("x-hotmart-hottok", SECRET)],
+                    body,
+                )
+                .await;
                 assert_eq!(status, StatusCode::OK);
             }
         }
@@ -199,14 +258,22 @@ async fn backup_while_serving_is_a_consistent_private_copy() {
     })
     .await
     .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     load.await.unwrap();
     let mode = std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "{mode:o}");
     let conn = rusqlite::Connection::open(&copy).unwrap();
-    let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(ok, "ok");
-    let n: i64 = conn.query_row("SELECT COUNT(*) FROM deliveries", [], |r| r.get(0)).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT COUNT(*) FROM deliveries", [], |r| r.get(0))
+        .unwrap();
     assert!((20..=70).contains(&n), "{n}");
     // Never overwrites.
     let again = cli(&db, &["backup", copy.to_str().unwrap()]);

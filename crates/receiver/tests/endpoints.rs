@@ -20,7 +20,10 @@ async fn start(dir: &tempfile::TempDir) -> (Server, Recorder) {
 }
 
 fn processed(db: &std::path::Path) -> i64 {
-    count(db, "SELECT COUNT(*) FROM deliveries WHERE state = 'processed'")
+    count(
+        db,
+        "SELECT COUNT(*) FROM deliveries WHERE state = 'processed'",
+    )
 }
 
 const WEBHOOK: &str = "/api/acl/webhooks/hotmart";
@@ -141,7 +144,10 @@ async fn v1_postback_is_verified_by_its_body_deduped_on_transaction_and_status_a
     };
     let (status, json) = post(form.clone()).await;
     assert_eq!(status, StatusCode::OK, "{json}");
-    assert_eq!(json["data"]["id"], "purchase:HP1121336654889:PURCHASE_APPROVED");
+    assert_eq!(
+        json["data"]["id"],
+        "purchase:HP1121336654889:PURCHASE_APPROVED"
+    );
     assert_eq!(json["data"]["event"], "purchase");
     let (_, again) = post(form.clone()).await;
     assert_eq!(again["data"]["duplicate"], true);
@@ -150,7 +156,10 @@ async fn v1_postback_is_verified_by_its_body_deduped_on_transaction_and_status_a
     let (status, json) = post(refunded).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(json["data"]["duplicate"], false);
-    assert_eq!(json["data"]["id"], "purchase:HP1121336654889:PURCHASE_REFUNDED");
+    assert_eq!(
+        json["data"]["id"],
+        "purchase:HP1121336654889:PURCHASE_REFUNDED"
+    );
 
     assert_eq!(count(&server.db, "SELECT COUNT(*) FROM deliveries"), 2);
     // Processing runs after the answer: wait for both rows before stopping.
@@ -217,7 +226,13 @@ async fn an_authentic_body_that_does_not_parse_is_stored_and_answered_200() {
         assert_eq!(status, StatusCode::OK, "{json}");
         assert_eq!(json["success"], true);
         assert_eq!(json["data"]["parsed"], false);
-        assert!(json["data"]["id"].as_str().unwrap().starts_with("unparsed:"), "{json}");
+        assert!(
+            json["data"]["id"]
+                .as_str()
+                .unwrap()
+                .starts_with("unparsed:"),
+            "{json}"
+        );
     }
     assert_eq!(
         count(
@@ -229,9 +244,11 @@ async fn an_authentic_body_that_does_not_parse_is_stored_and_answered_200() {
     // Never handed to the processor: a valid delivery sent after them is
     // processed, and it is the only call.
     deliver(&client, &server, with_id(&v2_fixtures()[0], "after")).await;
-    eventually(Duration::from_secs(10), "the valid one processed", || async {
-        (processed(&server.db) == 1).then_some(())
-    })
+    eventually(
+        Duration::from_secs(10),
+        "the valid one processed",
+        || async { (processed(&server.db) == 1).then_some(()) },
+    )
     .await;
     assert_eq!(recorder.keys().len(), 1);
     let stats = statistics(&client, &server).await;
@@ -303,7 +320,13 @@ async fn test_endpoint_is_a_dry_run_that_describes_the_sample_and_stores_nothing
         .into_iter()
         .find(|e| e["event"] == "PURCHASE_REFUNDED")
         .unwrap()});
-    let (status, json) = admin_post(&client, &server, "/api/acl/webhooks/test", request.to_string()).await;
+    let (status, json) = admin_post(
+        &client,
+        &server,
+        "/api/acl/webhooks/test",
+        request.to_string(),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{json}");
     let data = &json["data"];
     assert_eq!(data["dryRun"], true);
@@ -535,36 +558,73 @@ async fn admin_routes_answer_401_without_the_token_and_200_with_it() {
     assert_eq!(status, StatusCode::OK);
     let key = json["data"]["id"].as_str().unwrap().to_owned();
     let routes: Vec<(Method, String, &str)> = vec![
-        (Method::GET, "/api/acl/webhooks/statistics?platform=HOTMART".into(), ""),
+        (
+            Method::GET,
+            "/api/acl/webhooks/statistics?platform=HOTMART".into(),
+            "",
+        ),
         (Method::GET, "/api/acl/webhooks?platform=HOTMART".into(), ""),
         (Method::GET, "/api/acl/webhooks/deliveries/adm-1".into(), ""),
-        (Method::POST, "/api/acl/webhooks/replay".into(), r#"{"ids":["adm-1"]}"#),
-        (Method::POST, "/api/acl/webhooks/test".into(), r#"{"platform":"HOTMART","sampleData":{"id":"1","event":"X","data":{}}}"#),
+        (
+            Method::POST,
+            "/api/acl/webhooks/replay".into(),
+            r#"{"ids":["adm-1"]}"#,
+        ),
+        (
+            Method::POST,
+            "/api/acl/webhooks/test".into(),
+            r#"{"platform":"HOTMART","sampleData":{"id":"1","event":"X","data":{}}}"#,
+        ),
         (Method::GET, "/metrics".into(), ""),
     ];
     let good = format!("Bearer {ADMIN}");
     let wrong = format!("Bearer {ADMIN}x");
     for (method, path, body) in &routes {
         let url = server.url(path);
-        for headers in [vec![], vec![("authorization", wrong.as_str())], vec![("authorization", ADMIN)]] {
-            let (status, json) = send(&client, method.clone(), &url, &headers, body.to_string()).await;
-            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} {headers:?}");
+        for headers in [
+            vec![],
+            vec![("authorization", wrong.as_str())],
+            vec![("authorization", ADMIN)],
+        ] {
+            let (status, json) =
+                send(&client, method.clone(), &url, &headers, body.to_string()).await;
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} {headers:?}"
+            );
             assert_eq!(json["error"]["code"], "ADMIN_AUTHENTICATION_FAILED");
         }
-        let (status, json) =
-            send(&client, method.clone(), &url, &[("authorization", &good)], body.to_string()).await;
+        let (status, json) = send(
+            &client,
+            method.clone(),
+            &url,
+            &[("authorization", &good)],
+            body.to_string(),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "{method} {path}: {json}");
     }
     let (_, json) = get(&client, &server, "/api/acl/webhooks/deliveries/adm-1").await;
     assert_eq!(json["data"]["key"], key);
     assert_eq!(json["data"]["eventId"], "adm-1");
     assert!(json["data"]["attemptsMade"].is_array());
-    assert!(!json.to_string().contains("buyer"), "no body in the answer: {json}");
+    assert!(
+        !json.to_string().contains("buyer"),
+        "no body in the answer: {json}"
+    );
     let (status, _) = get(&client, &server, "/api/acl/webhooks/deliveries/nope").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, text) = get(&client, &server, "/metrics").await;
     let text = text.as_str().unwrap().to_owned();
-    for family in ["hotmart_deliveries_total", "hotmart_rejections_total", "hotmart_commit_seconds_bucket", "hotmart_queue_depth", "hotmart_oldest_due_seconds", "hotmart_attempts_total"] {
+    for family in [
+        "hotmart_deliveries_total",
+        "hotmart_rejections_total",
+        "hotmart_commit_seconds_bucket",
+        "hotmart_queue_depth",
+        "hotmart_oldest_due_seconds",
+        "hotmart_attempts_total",
+    ] {
         assert!(text.contains(family), "{family} missing from {text}");
     }
     assert!(text.contains("reason=\"admin_token\"} 18"), "{text}");
@@ -581,10 +641,20 @@ async fn without_an_admin_token_the_admin_routes_are_closed_and_say_how_to_open_
     )
     .await;
     let client = client();
-    let (status, json) = get(&client, &server, "/api/acl/webhooks/statistics?platform=HOTMART").await;
+    let (status, json) = get(
+        &client,
+        &server,
+        "/api/acl/webhooks/statistics?platform=HOTMART",
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(json["error"]["code"], "ADMIN_TOKEN_NOT_CONFIGURED");
-    assert!(json["error"]["message"].as_str().unwrap().contains("HOTMART_ADMIN_TOKEN"));
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("HOTMART_ADMIN_TOKEN")
+    );
     // The webhook itself still works.
     let (status, _) = deliver(&client, &server, with_id(&v2_fixtures()[0], "open")).await;
     assert_eq!(status, StatusCode::OK);

@@ -16,7 +16,10 @@ const WHSEC: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 async fn start(db: &std::path::Path, app: &App, timeout: Duration, delays_ms: &[u64]) -> Server {
     let url = app.url();
-    let delays: Vec<Duration> = delays_ms.iter().map(|&ms| Duration::from_millis(ms)).collect();
+    let delays: Vec<Duration> = delays_ms
+        .iter()
+        .map(|&ms| Duration::from_millis(ms))
+        .collect();
     Server::start_configured(db, move |c| {
         c.forward = Some(ForwardConfig::new(&url, WHSEC, timeout).unwrap());
         c.retry = hotmart_receiver::RetryPolicy::new(delays);
@@ -31,7 +34,10 @@ async fn the_app_gets_the_delivery_signed_without_the_hottok_and_2xx_marks_it_pr
     let app = App::start(|_, _| Answer::Status(204)).await;
     let server = start(&db, &app, Duration::from_secs(10), &[0, 10]).await;
     let client = client();
-    let mut event = v2_fixtures().into_iter().find(|e| e["event"] == "PURCHASE_APPROVED").unwrap();
+    let mut event = v2_fixtures()
+        .into_iter()
+        .find(|e| e["event"] == "PURCHASE_APPROVED")
+        .unwrap();
     event["hottok"] = SECRET.into();
     let body = with_id(&event, "fw-1");
     let (status, json) = deliver(&client, &server, body).await;
@@ -62,7 +68,10 @@ async fn the_app_gets_the_delivery_signed_without_the_hottok_and_2xx_marks_it_pr
     let text = String::from_utf8_lossy(&request.body);
     assert!(!text.contains(SECRET) && !text.contains("hottok"), "{text}");
     assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM attempts WHERE ok = 1 AND status = 204"),
+        count(
+            &db,
+            "SELECT COUNT(*) FROM attempts WHERE ok = 1 AND status = 204"
+        ),
         1
     );
     server.stop().await;
@@ -94,12 +103,19 @@ async fn a_500_and_a_timeout_are_retried_with_the_same_key_until_a_2xx() {
         assert_eq!(request.header("idempotency-key"), key);
         verifier.verify(&request.body, &request.headers).unwrap();
     }
-    let attempts = rows(&db, "SELECT number, ok, status, error FROM attempts ORDER BY number");
+    let attempts = rows(
+        &db,
+        "SELECT number, ok, status, error FROM attempts ORDER BY number",
+    );
     use rusqlite::types::Value as V;
     assert_eq!(attempts.len(), 3);
     assert_eq!(attempts[0][1..3], [V::Integer(0), V::Integer(500)]);
     assert_eq!(attempts[1][1..3], [V::Integer(0), V::Null]);
-    assert!(matches!(&attempts[1][3], V::Text(t) if t.contains("no answer within 300 ms")), "{:?}", attempts[1]);
+    assert!(
+        matches!(&attempts[1][3], V::Text(t) if t.contains("no answer within 300 ms")),
+        "{:?}",
+        attempts[1]
+    );
     assert_eq!(attempts[2][1..3], [V::Integer(1), V::Integer(200)]);
     assert_eq!(state(&db, "fw-2"), ("processed".into(), 3));
     server.stop().await;
@@ -109,7 +125,14 @@ async fn a_500_and_a_timeout_are_retried_with_the_same_key_until_a_2xx() {
 async fn an_app_that_keeps_failing_leaves_the_row_failed_for_replay() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("r.db");
-    let app = App::start(|_, nth| if nth <= 2 { Answer::Status(503) } else { Answer::Status(200) }).await;
+    let app = App::start(|_, nth| {
+        if nth <= 2 {
+            Answer::Status(503)
+        } else {
+            Answer::Status(200)
+        }
+    })
+    .await;
     let server = start(&db, &app, Duration::from_secs(5), &[0, 10]).await;
     let client = client();
     deliver(&client, &server, with_id(&v2_fixtures()[0], "fw-3")).await;
@@ -118,12 +141,20 @@ async fn an_app_that_keeps_failing_leaves_the_row_failed_for_replay() {
     })
     .await;
     // `replay` through the admin API.
-    let (status, json) = admin_post(&client, &server, "/api/acl/webhooks/replay", r#"{"state":"failed"}"#).await;
+    let (status, json) = admin_post(
+        &client,
+        &server,
+        "/api/acl/webhooks/replay",
+        r#"{"state":"failed"}"#,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{json}");
     assert_eq!(json["data"]["requeued"], 1);
-    eventually(Duration::from_secs(10), "processed after replay", || async {
-        (state(&db, "fw-3") == ("processed".into(), 3)).then_some(())
-    })
+    eventually(
+        Duration::from_secs(10),
+        "processed after replay",
+        || async { (state(&db, "fw-3") == ("processed".into(), 3)).then_some(()) },
+    )
     .await;
     server.stop().await;
 }

@@ -17,7 +17,12 @@ const CONNECTIONS: usize = 64;
 async fn launch_load_every_delivery_answered_200_and_stored_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
     let recorder = Recorder::default();
-    let server = Server::start(&dir.path().join("launch.db"), fast_retry(), recorder.clone()).await;
+    let server = Server::start(
+        &dir.path().join("launch.db"),
+        fast_retry(),
+        recorder.clone(),
+    )
+    .await;
     let client = client();
     let plan = plan(TOTAL, DUPLICATES, "launch");
     let (outcomes, elapsed) = tokio::time::timeout(

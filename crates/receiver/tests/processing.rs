@@ -32,7 +32,12 @@ async fn a_handler_failing_twice_is_retried_on_the_schedule_and_then_succeeds() 
         fail_first: 2,
         ..Recorder::default()
     };
-    let server = Server::start(&dir.path().join("r.db"), fast(&[0, 50, 100, 200, 400]), recorder.clone()).await;
+    let server = Server::start(
+        &dir.path().join("r.db"),
+        fast(&[0, 50, 100, 200, 400]),
+        recorder.clone(),
+    )
+    .await;
     let client = client();
     let (status, _) = deliver(&client, &server, with_id(&v2_fixtures()[0], "retry-1")).await;
     assert_eq!(status, StatusCode::OK);
@@ -49,10 +54,16 @@ async fn a_handler_failing_twice_is_retried_on_the_schedule_and_then_succeeds() 
     assert_eq!(state(&server.db, "retry-1"), ("processed".into(), 3));
     // Every attempt is in the attempts table, with its error.
     assert_eq!(
-        count(&server.db, "SELECT COUNT(*) FROM attempts WHERE ok = 0 AND error LIKE 'downstream unavailable%'"),
+        count(
+            &server.db,
+            "SELECT COUNT(*) FROM attempts WHERE ok = 0 AND error LIKE 'downstream unavailable%'"
+        ),
         2
     );
-    assert_eq!(count(&server.db, "SELECT COUNT(*) FROM attempts WHERE ok = 1"), 1);
+    assert_eq!(
+        count(&server.db, "SELECT COUNT(*) FROM attempts WHERE ok = 1"),
+        1
+    );
 
     // Recorded success is final: nothing hands it over again.
     sentinel(&client, &server, "after-retry").await;
@@ -80,7 +91,12 @@ async fn a_handler_that_always_fails_gets_every_attempt_then_the_row_is_failed()
     assert_eq!(stats["byOutcome"]["pending"], 0);
     assert_eq!(recorder.calls_for("doomed").len(), 5);
     assert_eq!(state(&server.db, "doomed"), ("failed".into(), 5));
-    let (_, recent) = get(&client, &server, "/api/acl/webhooks?platform=HOTMART&limit=1").await;
+    let (_, recent) = get(
+        &client,
+        &server,
+        "/api/acl/webhooks?platform=HOTMART&limit=1",
+    )
+    .await;
     assert_eq!(recent["data"]["webhooks"][0]["state"], "failed");
     assert_eq!(recent["data"]["webhooks"][0]["attempts"], 5);
     server.stop().await;
@@ -118,9 +134,11 @@ async fn hotmarts_resend_of_a_failed_row_requeues_it_and_it_is_processed() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(json["data"]["duplicate"], true, "{json}");
     assert_eq!(json["data"]["requeued"], true, "{json}");
-    eventually(Duration::from_secs(10), "processed after the resend", || async {
-        (state(&server.db, "resent") == ("processed".into(), 3)).then_some(())
-    })
+    eventually(
+        Duration::from_secs(10),
+        "processed after the resend",
+        || async { (state(&server.db, "resent") == ("processed".into(), 3)).then_some(()) },
+    )
     .await;
 
     // A resend of a processed row is only a duplicate.
@@ -152,16 +170,36 @@ async fn a_v1_json_redelivery_gets_the_same_key_and_is_processed_once() {
     );
     let mut keys = Vec::new();
     for body in [&first, &again, &cancellation, &cancellation] {
-        let (status, json) = send(&client, Method::POST, &url, &[("content-type", "application/json")], body.clone()).await;
+        let (status, json) = send(
+            &client,
+            Method::POST,
+            &url,
+            &[("content-type", "application/json")],
+            body.clone(),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "{json}");
-        keys.push((json["data"]["id"].as_str().unwrap().to_owned(), json["data"]["duplicate"].as_bool().unwrap()));
+        keys.push((
+            json["data"]["id"].as_str().unwrap().to_owned(),
+            json["data"]["duplicate"].as_bool().unwrap(),
+        ));
     }
     assert!(keys[0].0.starts_with("v1:switch_plan:"), "{keys:?}");
     assert_eq!(keys[1], (keys[0].0.clone(), true));
-    assert_eq!(keys[2], ("v1:subscription_cancellation:S1:1656013119173".to_owned(), false));
+    assert_eq!(
+        keys[2],
+        (
+            "v1:subscription_cancellation:S1:1656013119173".to_owned(),
+            false
+        )
+    );
     assert_eq!(keys[3], (keys[2].0.clone(), true));
     eventually(Duration::from_secs(10), "both processed", || async {
-        (count(&server.db, "SELECT COUNT(*) FROM deliveries WHERE state = 'processed'") == 2).then_some(())
+        (count(
+            &server.db,
+            "SELECT COUNT(*) FROM deliveries WHERE state = 'processed'",
+        ) == 2)
+            .then_some(())
     })
     .await;
     sentinel(&client, &server, "after-v1").await;
@@ -180,7 +218,14 @@ async fn the_handler_gets_the_event_key_and_a_v1_postback_shares_its_v2_events_k
     let form = String::from_utf8(fixture("v1/approved_1.form"))
         .unwrap()
         .replace("XXX0XXXXXXXXXXXX0XXXXXXX0XXXXX0000000", SECRET);
-    let (status, _) = send(&client, Method::POST, &server.url("/api/acl/webhooks/hotmart"), &[], form).await;
+    let (status, _) = send(
+        &client,
+        Method::POST,
+        &server.url("/api/acl/webhooks/hotmart"),
+        &[],
+        form,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     eventually(Duration::from_secs(10), "both processed", || async {
         (recorder.keys().len() == 2).then_some(())
@@ -191,12 +236,21 @@ async fn the_handler_gets_the_event_key_and_a_v1_postback_shares_its_v2_events_k
     assert_eq!(
         keys,
         [
-            ("event:evt-42".to_owned(), v2_fixtures()[0]["event"].as_str().unwrap().to_owned()),
-            ("purchase:HP1121336654889:PURCHASE_APPROVED".to_owned(), "purchase".to_owned()),
+            (
+                "event:evt-42".to_owned(),
+                v2_fixtures()[0]["event"].as_str().unwrap().to_owned()
+            ),
+            (
+                "purchase:HP1121336654889:PURCHASE_APPROVED".to_owned(),
+                "purchase".to_owned()
+            ),
         ]
     );
     // The same sale as a 2.0.0 event is a duplicate of the v1 postback.
-    let approved = v2_fixtures().into_iter().find(|e| e["event"] == "PURCHASE_APPROVED").unwrap();
+    let approved = v2_fixtures()
+        .into_iter()
+        .find(|e| e["event"] == "PURCHASE_APPROVED")
+        .unwrap();
     let mut v2 = approved.clone();
     v2["data"]["purchase"]["transaction"] = "HP1121336654889".into();
     let (_, json) = deliver(&client, &server, serde_json::to_vec(&v2).unwrap()).await;
@@ -227,12 +281,18 @@ async fn pending_rows_are_resumed_at_the_next_start_and_processed_rows_are_not()
     .await;
     let stopping = Instant::now();
     server.stop().await;
-    assert!(stopping.elapsed() < Duration::from_secs(5), "a retry wait does not hold up shutdown");
+    assert!(
+        stopping.elapsed() < Duration::from_secs(5),
+        "a retry wait does not hold up shutdown"
+    );
     assert_eq!(state(&db, "later"), ("pending".into(), 1));
     // Make it due now, as if its retry time had come during the downtime.
     rusqlite::Connection::open(&db)
         .unwrap()
-        .execute("UPDATE deliveries SET due_at = 0 WHERE event_id = 'later'", [])
+        .execute(
+            "UPDATE deliveries SET due_at = 0 WHERE event_id = 'later'",
+            [],
+        )
         .unwrap();
 
     // Second run on the same file: the pending row continues at attempt 2.
@@ -259,14 +319,23 @@ async fn an_unparsable_body_is_processed_after_reparse() {
     let (status, json) = deliver(&client, &server, "{\"id\":\"late-1\", \"event\": ").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(json["data"]["parsed"], false);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM deliveries WHERE state = 'unparsed'"), 1);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM deliveries WHERE state = 'unparsed'"
+        ),
+        1
+    );
     // A parser upgrade cannot happen inside a test: the stored body is
     // replaced by one today's parser reads, which is what `reparse` sees
     // after an upgrade that learnt the old body's shape.
     let body = with_id(&v2_fixtures()[0], "late-1");
     rusqlite::Connection::open(&db)
         .unwrap()
-        .execute("UPDATE deliveries SET body = ?1 WHERE state = 'unparsed'", [body])
+        .execute(
+            "UPDATE deliveries SET body = ?1 WHERE state = 'unparsed'",
+            [body],
+        )
         .unwrap();
     // `reparse` from the command line, while `serve` runs.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_hotmart-receiver"))
@@ -274,11 +343,21 @@ async fn an_unparsable_body_is_processed_after_reparse() {
         .env("DATABASE_URL", format!("sqlite://{}", db.display()))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 now parse"), "{}", String::from_utf8_lossy(&out.stdout));
-    eventually(Duration::from_secs(10), "processed after reparse", || async {
-        (state(&db, "event:late-1").0 == "processed").then_some(())
-    })
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 now parse"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    eventually(
+        Duration::from_secs(10),
+        "processed after reparse",
+        || async { (state(&db, "event:late-1").0 == "processed").then_some(()) },
+    )
     .await;
     assert_eq!(recorder.calls_for("late-1").len(), 1);
     server.stop().await;

@@ -39,10 +39,11 @@ async fn a_client_trickling_its_headers_is_disconnected_while_others_are_served(
                 }
                 // A closed connection reads as end of stream (or an error).
                 let mut buf = [0u8; 512];
-                if let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(1), stream.read(&mut buf)).await {
-                    if n == 0 || buf[..n].starts_with(b"HTTP/1.1 408") {
-                        return started.elapsed();
-                    }
+                if let Ok(Ok(n)) =
+                    tokio::time::timeout(Duration::from_millis(1), stream.read(&mut buf)).await
+                    && (n == 0 || buf[..n].starts_with(b"HTTP/1.1 408"))
+                {
+                    return started.elapsed();
                 }
                 assert!(started.elapsed() < Duration::from_secs(60), "the trickler was never cut off");
             }
@@ -51,7 +52,12 @@ async fn a_client_trickling_its_headers_is_disconnected_while_others_are_served(
     }
     // Meanwhile, deliveries are answered.
     for i in 0..10 {
-        let (status, _) = deliver(&client, &server, with_id(&v2_fixtures()[0], &format!("t-{i}"))).await;
+        let (status, _) = deliver(
+            &client,
+            &server,
+            with_id(&v2_fixtures()[0], &format!("t-{i}")),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK);
     }
     for trickler in tricklers {
@@ -59,7 +65,10 @@ async fn a_client_trickling_its_headers_is_disconnected_while_others_are_served(
             .await
             .expect("cut off")
             .unwrap();
-        assert!(held >= Duration::from_millis(400), "cut off too early: {held:?}");
+        assert!(
+            held >= Duration::from_millis(400),
+            "cut off too early: {held:?}"
+        );
     }
     // And after them too.
     let (status, _) = deliver(&client, &server, with_id(&v2_fixtures()[0], "t-after")).await;

@@ -61,14 +61,20 @@ impl App {
             let received = Arc::clone(&received);
             async move {
                 loop {
-                    let Ok((stream, _)) = listener.accept().await else { break };
+                    let Ok((stream, _)) = listener.accept().await else {
+                        break;
+                    };
                     let (rule, received) = (Arc::clone(&rule), Arc::clone(&received));
                     tokio::spawn(async move {
                         let service = service_fn(move |req: Request<Incoming>| {
                             let (rule, received) = (Arc::clone(&rule), Arc::clone(&received));
                             async move {
                                 let (parts, body) = req.into_parts();
-                                let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                                let body = body
+                                    .collect()
+                                    .await
+                                    .map(|b| b.to_bytes())
+                                    .unwrap_or_default();
                                 let id = parts
                                     .headers
                                     .get("webhook-id")

@@ -14,8 +14,8 @@ use bytes::Bytes;
 use std::sync::{Arc, Mutex};
 
 use hotmart_receiver::{AdminToken, Config, Processor, RetryPolicy, RunningServer};
-use hotmart_webhook::Webhook;
 use hotmart_webhook::Hottok;
+use hotmart_webhook::Webhook;
 use http_body_util::{BodyExt, Full};
 use hyper::{Method, Request, StatusCode};
 use hyper_util::client::legacy::Client;
@@ -131,7 +131,10 @@ impl Recorder {
     /// (key, event) of every call, in order.
     pub fn keys(&self) -> Vec<(String, String)> {
         let calls = self.calls.lock().unwrap();
-        calls.iter().map(|(k, e, _)| (k.clone(), e.clone())).collect()
+        calls
+            .iter()
+            .map(|(k, e, _)| (k.clone(), e.clone()))
+            .collect()
     }
 }
 
@@ -141,7 +144,11 @@ impl Processor for Recorder {
     async fn process(&self, key: &str, webhook: &Webhook<'_>) -> Result<(), String> {
         let n = {
             let mut calls = self.calls.lock().unwrap();
-            calls.push((key.to_owned(), webhook.event_name().to_owned(), Instant::now()));
+            calls.push((
+                key.to_owned(),
+                webhook.event_name().to_owned(),
+                Instant::now(),
+            ));
             calls.iter().filter(|(k, ..)| k == key).count()
         };
         if self.always_fail || n <= self.fail_first {
@@ -212,7 +219,14 @@ pub async fn deliver(
 /// A GET with the admin token.
 pub async fn get(client: &HttpClient, server: &Server, path: &str) -> (StatusCode, Value) {
     let auth = format!("Bearer {ADMIN}");
-    send(client, Method::GET, &server.url(path), &[("authorization", &auth)], Bytes::new()).await
+    send(
+        client,
+        Method::GET,
+        &server.url(path),
+        &[("authorization", &auth)],
+        Bytes::new(),
+    )
+    .await
 }
 
 /// A POST with the admin token.
@@ -227,7 +241,10 @@ pub async fn admin_post(
         client,
         Method::POST,
         &server.url(path),
-        &[("authorization", &auth), ("content-type", "application/json")],
+        &[
+            ("authorization", &auth),
+            ("content-type", "application/json"),
+        ],
         body,
     )
     .await
