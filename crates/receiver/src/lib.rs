@@ -122,10 +122,21 @@ impl Server {
                 .await?
             }
         };
-        let sink: Arc<dyn Sink> = match (self.sink, &config.forward) {
-            (Some(sink), _) => sink,
-            (None, Some(forward)) => Arc::new(ForwardSink::new(forward.clone())),
-            (None, None) => Arc::new(ProcessorSink(LogProcessor)),
+        let (sink, sink_description): (Arc<dyn Sink>, String) = match (self.sink, &config.forward) {
+            (Some(sink), _) => {
+                let description = sink.describe();
+                (sink, description)
+            }
+            (None, Some(forward)) => {
+                let sink = ForwardSink::new(forward.clone());
+                let description = sink.describe();
+                (Arc::new(sink), description)
+            }
+            (None, None) => (
+                Arc::new(ProcessorSink(LogProcessor)),
+                "logging only: no HOTMART_FORWARD_URL, so deliveries are marked processed once logged"
+                    .to_owned(),
+            ),
         };
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let local_addr = listener.local_addr()?;
@@ -163,7 +174,7 @@ impl Server {
             platform = http::PLATFORM,
             address = %local_addr,
             backend = store.backend(),
-            sink = %sink.describe(),
+            sink = %sink_description,
             admin = config.admin_token.is_some(),
             "receiver started; listening on {local_addr}"
         );
