@@ -54,12 +54,17 @@ impl HotmartWebhook {
         crate::parse(&self.body)
     }
 
-    /// The verified body, byte for byte as received.
+    /// The verified body, byte for byte as received. It may carry the
+    /// account's hottok (every v1 body does): store or log
+    /// [`mask_hottok`](crate::mask_hottok)`(webhook.body())`, never the body
+    /// itself.
     pub fn body(&self) -> &Bytes {
         &self.body
     }
 
-    /// Takes the body, for storing it before parsing.
+    /// Takes the body, byte for byte as received. It may carry the
+    /// account's hottok: what you store should be
+    /// [`mask_hottok`](crate::mask_hottok) of it.
     pub fn into_body(self) -> Bytes {
         self.body
     }
@@ -284,7 +289,7 @@ mod tests {
     fn debug_shows_size_and_source_only() {
         let webhook = HotmartWebhook {
             body: Bytes::from_static(b"email=ana%40example.com"),
-            verified: Verified::new(HottokSource::Body),
+            verified: Verified::new(HottokSource::Body, crate::MatchedToken::Current),
         };
         let debug = format!("{webhook:?}");
         assert!(!debug.contains("ana"), "{debug}");

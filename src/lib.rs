@@ -116,8 +116,8 @@ pub use error::{Category, ParseError};
 pub use event::v1::V1Purchase;
 pub use event::{Event, Id};
 pub use hottok::{
-    FromEnvError, HOTTOK_HEADER, Hottok, InvalidHottok, MAX_HOTTOK_LEN, PREVIOUS_SECRET_ENV_VAR,
-    SECRET_ENV_VAR,
+    FromEnvError, HOTTOK_HEADER, Hottok, InvalidHottok, MAX_HOTTOK_LEN, MatchedToken,
+    PREVIOUS_SECRET_ENV_VAR, SECRET_ENV_VAR, mask_hottok,
 };
 pub use layer::{
     DEFAULT_BODY_LIMIT, HottokSource, Rejection, RejectionReason, ResponseBody, ResponseFuture,
