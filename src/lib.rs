@@ -102,6 +102,7 @@ mod list;
 mod money;
 mod owned;
 mod parse;
+mod problem;
 mod raw;
 #[cfg(feature = "proptest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
@@ -125,7 +126,8 @@ pub use layer::{
 };
 pub use list::List;
 pub use money::{Amount, InvalidAmount, Money, currency_exponent};
-pub use parse::{Envelope, KeyCase, Webhook, parse};
+pub use parse::{Envelope, KeyCase, Webhook, parse, parse_strict};
+pub use problem::Problem;
 pub use raw::RawJson;
 pub use text::Text;
 pub use time::{Encoding, Timestamp};
