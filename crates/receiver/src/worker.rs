@@ -53,7 +53,14 @@ impl Worker {
                 match self.store.claim_due(&self.id, free, self.lease).await {
                     Ok(rows) => claimed = rows,
                     Err(e) => {
-                        tracing::error!(platform = "HOTMART", error = %e, "cannot claim due rows")
+                        // The database is failing: look again after a pause
+                        // rather than spin on it.
+                        tracing::error!(platform = "HOTMART", error = %e, "cannot claim due rows");
+                        tokio::select! {
+                            () = tokio::time::sleep(POLL) => {}
+                            _ = self.stop.wait_for(|stop| *stop) => {}
+                        }
+                        continue;
                     }
                 }
             }
