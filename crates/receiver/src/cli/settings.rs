@@ -51,7 +51,7 @@ pub struct Settings {
     /// POST each delivery, signed, to this URL of your app (http://…).
     #[arg(long, env = "HOTMART_FORWARD_URL", global = true)]
     forward_url: Option<String>,
-    /// Standard Webhooks signing secret, whsec_<base64>.
+    /// Standard Webhooks signing secret: whsec_ followed by base64.
     #[arg(
         long,
         env = "HOTMART_FORWARD_SECRET",
