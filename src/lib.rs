@@ -97,7 +97,7 @@ pub mod axum;
 mod error;
 pub mod event;
 mod hottok;
-mod layer;
+pub mod layer;
 mod list;
 mod money;
 mod owned;
@@ -121,8 +121,7 @@ pub use hottok::{
     PREVIOUS_SECRET_ENV_VAR, SECRET_ENV_VAR, mask_hottok,
 };
 pub use layer::{
-    DEFAULT_BODY_LIMIT, HottokSource, Rejection, RejectionReason, ResponseBody, ResponseFuture,
-    Verified, VerifiedBody, VerifyHottok, VerifyHottokLayer,
+    DEFAULT_BODY_LIMIT, HottokSource, Verified, VerifiedBody, VerifyHottok, VerifyHottokLayer,
 };
 pub use list::List;
 pub use money::{Amount, InvalidAmount, Money, currency_exponent};
