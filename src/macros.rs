@@ -245,7 +245,8 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for MapOnly<D> {
     ) -> Result<V::Value, D::Error> {
         // `ObjectVisitor` refuses the array `serde_json` would otherwise read
         // by position; the field names go through (tests read them).
-        self.0.deserialize_struct(name, fields, ObjectVisitor(visitor))
+        self.0
+            .deserialize_struct(name, fields, ObjectVisitor(visitor))
     }
 
     serde::forward_to_deserialize_any! {

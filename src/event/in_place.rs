@@ -363,8 +363,18 @@ mod tests {
             )*};
         }
         same_keys!(
-            PurchaseData, Product, Buyer, Address, Purchase, Payment, Subscription, Offer, Plan,
-            Subscriber, SubscriptionCancellation, CanceledSubscription
+            PurchaseData,
+            Product,
+            Buyer,
+            Address,
+            Purchase,
+            Payment,
+            Subscription,
+            Offer,
+            Plan,
+            Subscriber,
+            SubscriptionCancellation,
+            CanceledSubscription
         );
     }
 

@@ -1,6 +1,11 @@
 //! [`ResponseFuture`]: the inner service's response, or the rejection's; on
 //! the body fallback, the body is read and judged first, and only then is a
 //! clone of the inner service driven to readiness and called.
+//!
+//! The body is read through `http_body_util::Limited` (the limit, and the
+//! same `LengthLimitError` as an outer limit gives). The frames are gathered
+//! here rather than with `BodyExt::collect`: a body of one frame is kept
+//! without a copy or an allocation, which `collect` does not do.
 
 use std::error::Error;
 use std::fmt;
@@ -9,11 +14,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes, BytesMut};
 use http::{HeaderMap, Request, Response, request};
 use http_body::Body;
-use http_body_util::combinators::Collect;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::{LengthLimitError, Limited};
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
@@ -49,28 +53,26 @@ pin_project! {
     {
         Called { #[pin] future: S::Future },
         Rejected { reason: RejectionReason, config: Arc<Config> },
-        // Boxed, so that the future stays small on the header path.
-        Buffering {
-            collect: Pin<Box<Collect<Limited<B>>>>,
-            pending: Option<Box<Pending<S>>>,
-        },
-        Readying { ready: Option<Box<Readying<S, B>>> },
+        // The body fallback's state is boxed (one allocation, kept from the
+        // reading to the call), so that the future stays small on the header
+        // path.
+        Buffering { #[pin] body: Limited<B>, deferred: Option<Box<Deferred<S, B>>> },
+        Readying { deferred: Box<Deferred<S, B>> },
     }
 }
 
-/// What the body fallback holds while the body is read.
-pub(super) struct Pending<S> {
-    pub(super) parts: request::Parts,
+/// What the body fallback holds between the call and the inner service's.
+pub(super) struct Deferred<S, B> {
+    /// The request's head, until the body is in.
+    parts: Option<request::Parts>,
     /// A clone of the inner service, not yet ready: readiness is sought only
     /// once the body is in and verified.
-    pub(super) inner: S,
-    pub(super) config: Arc<Config>,
-}
-
-/// A verified request waiting for the inner service to be ready.
-struct Readying<S, B> {
     inner: S,
-    request: Request<VerifiedBody<B>>,
+    config: Arc<Config>,
+    collected: Collected,
+    trailers: Option<HeaderMap>,
+    /// The verified request, while the inner service gets ready.
+    request: Option<Request<VerifiedBody<B>>>,
 }
 
 impl<S, B> ResponseFuture<S, B>
@@ -94,13 +96,20 @@ where
         }
     }
 
-    /// Reads `body` (at most the configured limit), then judges it.
-    pub(super) fn buffering(body: B, pending: Pending<S>) -> Self {
-        let limit = pending.config.body_limit;
+    /// Reads `body` (at most the configured limit, through
+    /// `http_body_util::Limited`), then judges it.
+    pub(super) fn buffering(body: B, parts: request::Parts, inner: S, config: Arc<Config>) -> Self {
         ResponseFuture {
             state: State::Buffering {
-                collect: Box::pin(Limited::new(body, limit).collect()),
-                pending: Some(Box::new(pending)),
+                body: Limited::new(body, config.body_limit),
+                deferred: Some(Box::new(Deferred {
+                    parts: Some(parts),
+                    inner,
+                    config,
+                    collected: Collected::Empty,
+                    trailers: None,
+                    request: None,
+                })),
             },
         }
     }
@@ -146,30 +155,48 @@ where
                 StateProj::Rejected { reason, config } => {
                     return Poll::Ready(Ok(config.reject(*reason)));
                 }
-                StateProj::Buffering { collect, pending } => {
-                    let collected = ready!(collect.as_mut().poll(cx));
-                    let pending = pending
+                StateProj::Buffering { body, deferred } => match ready!(body.poll_frame(cx)) {
+                    Some(Ok(frame)) => {
+                        let deferred = deferred
+                            .as_mut()
+                            .expect("ResponseFuture polled after it completed");
+                        match frame.into_data() {
+                            Ok(mut data) => {
+                                let len = data.remaining();
+                                deferred.collected.push(data.copy_to_bytes(len));
+                            }
+                            Err(frame) => {
+                                if let Ok(more) = frame.into_trailers() {
+                                    match &mut deferred.trailers {
+                                        Some(trailers) => trailers.extend(more),
+                                        None => deferred.trailers = Some(more),
+                                    }
+                                }
+                            }
+                        }
+                        continue;
+                    }
+                    Some(Err(err)) => State::Rejected {
+                        reason: body_failure(err),
+                        config: deferred
+                            .take()
+                            .expect("ResponseFuture polled after it completed")
+                            .config,
+                    },
+                    None => judge(
+                        deferred
+                            .take()
+                            .expect("ResponseFuture polled after it completed"),
+                    ),
+                },
+                StateProj::Readying { deferred } => {
+                    ready!(deferred.inner.poll_ready(cx))?;
+                    let request = deferred
+                        .request
                         .take()
                         .expect("ResponseFuture polled after it completed");
-                    match collected {
-                        Ok(collected) => {
-                            let trailers = collected.trailers().cloned();
-                            judge(*pending, collected.to_bytes(), trailers)
-                        }
-                        Err(err) => State::Rejected {
-                            reason: body_failure(err),
-                            config: pending.config,
-                        },
-                    }
-                }
-                StateProj::Readying { ready } => {
-                    let waiting = ready
-                        .as_mut()
-                        .expect("ResponseFuture polled after it completed");
-                    ready!(waiting.inner.poll_ready(cx))?;
-                    let Readying { mut inner, request } = *ready.take().expect("just seen");
                     State::Called {
-                        future: inner.call(request),
+                        future: deferred.inner.call(request),
                     }
                 }
             };
@@ -181,23 +208,20 @@ where
 /// The whole body is in: judge its `hottok` field (and its size, trailers
 /// included), then go on to the inner service with the same bytes, or
 /// reject.
-fn judge<S, B>(pending: Pending<S>, bytes: Bytes, trailers: Option<HeaderMap>) -> State<S, B>
+fn judge<S, B>(mut deferred: Box<Deferred<S, B>>) -> State<S, B>
 where
     S: Service<Request<VerifiedBody<B>>>,
     B: Body,
     B::Error: Into<BoxError>,
 {
-    let Pending {
-        mut parts,
-        inner,
-        config,
-    } = pending;
-    let trailers_len = trailers.as_ref().map_or(0, |trailers| {
+    let bytes = std::mem::take(&mut deferred.collected).into_bytes();
+    let trailers_len = deferred.trailers.as_ref().map_or(0, |trailers| {
         trailers
             .iter()
             .map(|(name, value)| name.as_str().len() + value.len())
             .sum()
     });
+    let config = &deferred.config;
     let verdict = if bytes.len().saturating_add(trailers_len) > config.body_limit {
         Err(RejectionReason::TooLarge)
     } else {
@@ -208,20 +232,59 @@ where
             BodyHottok::Malformed => Err(RejectionReason::Malformed),
         }
     };
-    match verdict {
-        Ok(token) => {
+    match (verdict, deferred.parts.take()) {
+        (Ok(token), Some(mut parts)) => {
             parts
                 .extensions
                 .insert(Verified::new(HottokSource::Body, token));
-            let body = VerifiedBody::buffered(bytes, trailers);
-            State::Readying {
-                ready: Some(Box::new(Readying {
-                    inner,
-                    request: Request::from_parts(parts, body),
-                })),
-            }
+            let body = VerifiedBody::buffered(bytes, deferred.trailers.take());
+            deferred.request = Some(Request::from_parts(parts, body));
+            // The same allocation goes on to the next state.
+            State::Readying { deferred }
         }
-        Err(reason) => State::Rejected { reason, config },
+        (Err(reason), _) => State::Rejected {
+            reason,
+            config: deferred.config,
+        },
+        (Ok(_), None) => panic!("ResponseFuture polled after it completed"),
+    }
+}
+
+/// The body bytes read so far: no copy for a body of one frame.
+#[derive(Default)]
+enum Collected {
+    #[default]
+    Empty,
+    One(Bytes),
+    Many(BytesMut),
+}
+
+impl Collected {
+    fn push(&mut self, data: Bytes) {
+        if data.is_empty() {
+            return;
+        }
+        *self = match std::mem::take(self) {
+            Collected::Empty => Collected::One(data),
+            Collected::One(first) => {
+                let mut all = BytesMut::with_capacity(first.len() + data.len());
+                all.extend_from_slice(&first);
+                all.extend_from_slice(&data);
+                Collected::Many(all)
+            }
+            Collected::Many(mut all) => {
+                all.extend_from_slice(&data);
+                Collected::Many(all)
+            }
+        };
+    }
+
+    fn into_bytes(self) -> Bytes {
+        match self {
+            Collected::Empty => Bytes::new(),
+            Collected::One(bytes) => bytes,
+            Collected::Many(bytes) => bytes.freeze(),
+        }
     }
 }
 
@@ -243,7 +306,7 @@ fn body_failure(err: BoxError) -> RejectionReason {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http_body_util::Full;
+    use http_body_util::{BodyExt, Full};
 
     #[derive(Debug)]
     struct Wrapped(BoxError);

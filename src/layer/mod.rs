@@ -367,14 +367,7 @@ where
                 let inner = self.inner.clone();
                 drop(mem::replace(&mut self.inner, inner.clone()));
                 let (parts, body) = req.into_parts();
-                ResponseFuture::buffering(
-                    body,
-                    future::Pending {
-                        parts,
-                        inner,
-                        config: Arc::clone(config),
-                    },
-                )
+                ResponseFuture::buffering(body, parts, inner, Arc::clone(config))
             }
         }
     }
