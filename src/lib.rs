@@ -11,8 +11,11 @@
 //! * **Parsing**: one [`parse`] for every payload version (2.0.0 JSON, v1 form
 //!   postbacks, v1 JSON events), into strongly typed values that borrow from
 //!   the body ([`Text`]). Unknown events and enum values are kept, never
-//!   errors: an authentic delivery must be answered `2xx`, or Hotmart may
-//!   switch the endpoint off.
+//!   errors, and a field of an unexpected type reads as absent and is listed
+//!   in [`Webhook::problems`] ([`parse_strict`] fails instead): an authentic
+//!   delivery must be answered `2xx`, or Hotmart may switch the endpoint off.
+//! * **Storing**: [`mask_hottok`] hides the hottok that v1 (and some 2.0.0)
+//!   bodies carry, with the same finder the layer reads it with.
 //!
 //! # Verifying
 //!
