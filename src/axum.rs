@@ -34,7 +34,8 @@ use axum_core::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::StatusCode;
 
-use crate::{HottokSource, ParseError, Rejection, Verified, Webhook};
+use crate::layer::Rejection;
+use crate::{HottokSource, ParseError, Verified, Webhook};
 
 /// The body of a request that [`VerifyHottokLayer`](crate::VerifyHottokLayer)
 /// accepted, owned as [`Bytes`]; [`parse`](Self::parse) borrows from it.

@@ -152,6 +152,30 @@ impl ParseError {
         response
     }
 
+    /// The answer for an *authentic* delivery (one the layer verified) that
+    /// does not parse: `200`, `content-type: application/json` and
+    /// `{"success":true,"data":null}`. Log the error (and keep the body); an
+    /// error status would only make Hotmart retry a body that never parses,
+    /// and may get the endpoint switched off. [`to_response`](Self::to_response)
+    /// is for senders that are not verified.
+    ///
+    /// ```
+    /// let err = hotmart_webhook::parse(b"{").unwrap_err();
+    /// let response = err.accepted_response();
+    /// assert_eq!(response.status(), 200);
+    /// assert_eq!(&response.body()[..], br#"{"success":true,"data":null}"#);
+    /// ```
+    pub fn accepted_response(&self) -> http::Response<bytes::Bytes> {
+        let mut response = http::Response::new(bytes::Bytes::from_static(
+            br#"{"success":true,"data":null}"#,
+        ));
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+
     /// Moves a position measured inside `part` (a sub-slice of `body`, such
     /// as the envelope's `data`) to a position in the whole body.
     pub(crate) fn with_position_in(mut self, body: &[u8], part: &str) -> Self {

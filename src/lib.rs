@@ -11,8 +11,11 @@
 //! * **Parsing**: one [`parse`] for every payload version (2.0.0 JSON, v1 form
 //!   postbacks, v1 JSON events), into strongly typed values that borrow from
 //!   the body ([`Text`]). Unknown events and enum values are kept, never
-//!   errors: an authentic delivery must be answered `2xx`, or Hotmart may
-//!   switch the endpoint off.
+//!   errors, and a field of an unexpected type reads as absent and is listed
+//!   in [`Webhook::problems`] ([`parse_strict`] fails instead): an authentic
+//!   delivery must be answered `2xx`, or Hotmart may switch the endpoint off.
+//! * **Storing**: [`mask_hottok`] hides the hottok that v1 (and some 2.0.0)
+//!   bodies carry, with the same finder the layer reads it with.
 //!
 //! # Verifying
 //!
@@ -97,7 +100,7 @@ pub mod axum;
 mod error;
 pub mod event;
 mod hottok;
-mod layer;
+pub mod layer;
 mod list;
 mod money;
 mod owned;
@@ -121,8 +124,7 @@ pub use hottok::{
     PREVIOUS_SECRET_ENV_VAR, SECRET_ENV_VAR, mask_hottok,
 };
 pub use layer::{
-    DEFAULT_BODY_LIMIT, HottokSource, Rejection, RejectionReason, ResponseBody, ResponseFuture,
-    Verified, VerifiedBody, VerifyHottok, VerifyHottokLayer,
+    DEFAULT_BODY_LIMIT, HottokSource, Verified, VerifiedBody, VerifyHottok, VerifyHottokLayer,
 };
 pub use list::List;
 pub use money::{Amount, InvalidAmount, Money, currency_exponent};

@@ -239,11 +239,14 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for MapOnly<D> {
 
     fn deserialize_struct<V: serde::de::Visitor<'de>>(
         self,
-        _name: &'static str,
-        _fields: &'static [&'static str],
+        name: &'static str,
+        fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        self.0.deserialize_map(ObjectVisitor(visitor))
+        // `ObjectVisitor` refuses the array `serde_json` would otherwise read
+        // by position; the field names go through (tests read them).
+        self.0
+            .deserialize_struct(name, fields, ObjectVisitor(visitor))
     }
 
     serde::forward_to_deserialize_any! {

@@ -7,7 +7,9 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::de::{self, Deserialize, Deserializer};
 use serde::{Serialize, Serializer};
-use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::raw::Captured;
 
 use crate::Text;
 
@@ -171,20 +173,35 @@ impl Serialize for Amount {
 
 impl<'de> Deserialize<'de> for Amount {
     /// Reads a JSON number exactly from its text (or a string holding a
-    /// decimal). Needs `serde_json`'s deserializer, which this crate uses.
+    /// decimal). Through `serde_json`'s deserializers the digits are read as
+    /// written; through any other (a `serde_json::Value` read back from a
+    /// store, say) a number is read from the shortest text of its `f64`,
+    /// which gives back the digits of every amount Hotmart sends.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = <&RawValue>::deserialize(deserializer)?;
-        let text = raw.get();
-        let inner = match text.as_bytes().first() {
-            Some(b'"') if text.len() >= 2 && !text.contains('\\') => &text[1..text.len() - 1],
-            _ => text,
-        };
-        Amount::parse_number(inner).map_err(|_| {
+        let invalid = || {
             de::Error::invalid_value(
                 de::Unexpected::Other("a non-decimal value"),
                 &"a decimal number",
             )
-        })
+        };
+        let parse_raw = |text: &str| {
+            let inner = match text.as_bytes().first() {
+                Some(b'"') if text.len() >= 2 && !text.contains('\\') => &text[1..text.len() - 1],
+                _ => text,
+            };
+            Amount::parse_number(inner).map_err(|_| invalid())
+        };
+        match crate::raw::capture(deserializer)? {
+            Captured::Borrowed(text) => parse_raw(text),
+            Captured::Owned(text) => parse_raw(&text),
+            Captured::Value(Value::Number(number)) => {
+                Amount::parse_number(&number.to_string()).map_err(|_| invalid())
+            }
+            Captured::Value(Value::String(text)) => {
+                Amount::parse_number(&text).map_err(|_| invalid())
+            }
+            Captured::Value(_) => Err(invalid()),
+        }
     }
 }
 

@@ -158,6 +158,22 @@ pub(crate) fn tolerantly<R>(body: &[u8], read: impl FnOnce() -> R) -> (R, Vec<Pr
     (result, problems)
 }
 
+/// How many problems the tolerant parse under way has noted, for
+/// [`rewind`].
+pub(crate) fn mark() -> usize {
+    COLLECTING.with(|c| c.borrow().as_ref().map_or(0, |c| c.found.len()))
+}
+
+/// Forgets the problems noted since `mark`: those of a reading abandoned
+/// for another.
+pub(crate) fn rewind(mark: usize) {
+    COLLECTING.with(|c| {
+        if let Some(collecting) = c.borrow_mut().as_mut() {
+            collecting.found.truncate(mark);
+        }
+    });
+}
+
 fn active() -> bool {
     COLLECTING.with(|c| c.borrow().is_some())
 }

@@ -85,13 +85,53 @@ impl Timestamp {
         }
     }
 
-    /// The instant as a [`SystemTime`].
+    /// The instant as a [`SystemTime`]. Never panics: an instant the
+    /// platform's `SystemTime` cannot hold (far beyond any date Hotmart
+    /// sends) gives the closest one it can; see
+    /// [`checked_to_system_time`](Self::checked_to_system_time).
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use hotmart_webhook::Timestamp;
+    ///
+    /// let t = Timestamp::from_millis(1_511_783_346_000);
+    /// assert_eq!(t.to_system_time(), UNIX_EPOCH + Duration::from_millis(1_511_783_346_000));
+    /// let _ = Timestamp::from_millis(i64::MIN).to_system_time(); // no panic
+    /// ```
     pub fn to_system_time(self) -> SystemTime {
+        if let Some(time) = self.checked_to_system_time() {
+            return time;
+        }
+        // Saturate: the largest distance from the epoch, in this direction,
+        // that the platform holds (binary search, at most 64 steps).
+        let shift = |millis: u64| {
+            let magnitude = Duration::from_millis(millis);
+            if self.millis >= 0 {
+                UNIX_EPOCH.checked_add(magnitude)
+            } else {
+                UNIX_EPOCH.checked_sub(magnitude)
+            }
+        };
+        let (mut fits, mut overflows) = (0u64, self.millis.unsigned_abs());
+        while overflows - fits > 1 {
+            let middle = fits + (overflows - fits) / 2;
+            if shift(middle).is_some() {
+                fits = middle;
+            } else {
+                overflows = middle;
+            }
+        }
+        shift(fits).unwrap_or(UNIX_EPOCH)
+    }
+
+    /// The instant as a [`SystemTime`], or `None` when the platform cannot
+    /// hold it.
+    pub fn checked_to_system_time(self) -> Option<SystemTime> {
         let magnitude = Duration::from_millis(self.millis.unsigned_abs());
         if self.millis >= 0 {
-            UNIX_EPOCH + magnitude
+            UNIX_EPOCH.checked_add(magnitude)
         } else {
-            UNIX_EPOCH - magnitude
+            UNIX_EPOCH.checked_sub(magnitude)
         }
     }
 
@@ -395,6 +435,23 @@ mod tests {
         for days in [-800_000, -1, 0, 1, 19_000, 2_932_896] {
             let (y, m, d) = civil_from_days(days);
             assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+
+    #[test]
+    fn system_time_never_panics_at_the_extremes() {
+        for millis in [i64::MIN, i64::MIN + 1, -1, 0, 1, i64::MAX - 1, i64::MAX] {
+            let t = Timestamp::from_millis(millis);
+            let time = t.to_system_time();
+            if let Some(exact) = t.checked_to_system_time() {
+                assert_eq!(time, exact, "{millis}");
+                let back = match time.duration_since(UNIX_EPOCH) {
+                    Ok(after) => i128::try_from(after.as_millis()).unwrap(),
+                    Err(before) => -i128::try_from(before.duration().as_millis()).unwrap(),
+                };
+                assert_eq!(back, i128::from(millis));
+            }
+            assert_eq!(time >= UNIX_EPOCH, millis >= 0, "{millis}");
         }
     }
 

@@ -6,15 +6,16 @@ use std::convert::Infallible;
 use std::fmt;
 use std::future::Ready;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
+use hotmart_webhook::layer::{Rejection, RejectionReason, ResponseBody, ResponseFuture};
 use hotmart_webhook::{
-    HOTTOK_HEADER, Hottok, HottokSource, MAX_HOTTOK_LEN, MatchedToken, Rejection, RejectionReason,
-    ResponseBody, ResponseFuture, Verified, VerifiedBody, VerifyHottok, VerifyHottokLayer,
+    HOTTOK_HEADER, Hottok, HottokSource, MAX_HOTTOK_LEN, MatchedToken, Verified, VerifiedBody,
+    VerifyHottok, VerifyHottokLayer,
 };
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
@@ -158,6 +159,7 @@ struct Outcome {
     calls: usize,
     seen: Option<Seen>,
     rejected_by_layer: bool,
+    www_authenticate: Option<HeaderValue>,
 }
 
 /// Sends `req` through `layer` around an inner service that records what it
@@ -165,7 +167,7 @@ struct Outcome {
 async fn send_with<B>(layer: VerifyHottokLayer, req: Request<B>, read_body: bool) -> Outcome
 where
     B: Body + 'static,
-    B::Error: fmt::Debug,
+    B::Error: fmt::Debug + Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&calls);
@@ -195,6 +197,10 @@ where
     let seen = response.extensions().get::<Seen>().cloned();
     let status = response.status();
     let content_type = response.headers().get(CONTENT_TYPE).cloned();
+    let www_authenticate = response
+        .headers()
+        .get(http::header::WWW_AUTHENTICATE)
+        .cloned();
     let body = response.into_body().collect().await.unwrap().to_bytes();
     Outcome {
         status,
@@ -203,13 +209,14 @@ where
         calls: calls.load(Ordering::SeqCst),
         seen,
         rejected_by_layer,
+        www_authenticate,
     }
 }
 
 async fn send<B>(layer: VerifyHottokLayer, req: Request<B>) -> Outcome
 where
     B: Body + 'static,
-    B::Error: fmt::Debug,
+    B::Error: fmt::Debug + Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     send_with(layer, req, true).await
 }
@@ -250,6 +257,11 @@ fn assert_unauthorized(outcome: &Outcome) {
         "WEBHOOK_AUTHENTICATION_FAILED",
     );
     assert_eq!(outcome.body, UNAUTHORIZED_BODY);
+    // RFC 9110 §15.5.2: a 401 carries a challenge.
+    assert_eq!(
+        outcome.www_authenticate.as_ref().unwrap(),
+        r#"Hottok realm="hotmart-webhook""#
+    );
 }
 
 #[track_caller]
@@ -1035,4 +1047,175 @@ mod tracing_events {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Hostile clients (issue 10, section 3)
+
+/// A body that never sends anything: a client that opened a request and
+/// went quiet.
+struct Silent;
+
+impl Body for Silent {
+    type Data = Bytes;
+    type Error = Broken;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Broken>>> {
+        Poll::Pending
+    }
+}
+
+/// A generous bound for a wait that must not hang; reaching it fails.
+const DEADLINE: Duration = Duration::from_secs(30);
+
+#[tokio::test]
+async fn a_slow_unauthenticated_body_does_not_hold_the_inner_services_only_slot() {
+    let inner = tower::limit::ConcurrencyLimit::new(
+        service_fn(
+            |_: Request<VerifiedBody<http_body_util::Either<Silent, Full<Bytes>>>>| async {
+                Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"ok"))))
+            },
+        ),
+        1,
+    );
+    let service = layer().layer(inner);
+
+    // A request without the header whose body never comes: it waits in the
+    // body fallback.
+    let mut slow = service.clone();
+    tokio::time::timeout(DEADLINE, slow.ready())
+        .await
+        .expect("the first request gets the slot")
+        .unwrap();
+    let stalled = slow.call(without_header(http_body_util::Either::Left(Silent)));
+    let stalled = tokio::spawn(stalled);
+
+    // A verified request still gets through the limit of one.
+    let verified = with_header(
+        SECRET.as_bytes(),
+        http_body_util::Either::Right(full(b"{}")),
+    );
+    let response = tokio::time::timeout(DEADLINE, service.clone().oneshot(verified))
+        .await
+        .expect("the verified request waited for the silent one")
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(!stalled.is_finished());
+    stalled.abort();
+}
+
+#[tokio::test]
+async fn the_inner_service_is_driven_to_readiness_after_the_body_is_verified() {
+    // A limit of one, its slot taken by a verified request in progress: the
+    // body-fallback request reads and verifies its body, then waits for the
+    // slot, and is served once it is free.
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let released = Arc::new(Mutex::new(Some(released)));
+    let inner = tower::limit::ConcurrencyLimit::new(
+        service_fn(move |req: Request<VerifiedBody<Full<Bytes>>>| {
+            let released = Arc::clone(&released);
+            async move {
+                if req.extensions().get::<Verified>().map(Verified::source)
+                    == Some(HottokSource::Header)
+                {
+                    let wait = released.lock().unwrap().take();
+                    if let Some(wait) = wait {
+                        let _ = wait.await;
+                    }
+                }
+                Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"ok"))))
+            }
+        }),
+        1,
+    );
+    let service = layer().layer(inner);
+    let first = tokio::spawn(
+        service
+            .clone()
+            .oneshot(with_header(SECRET.as_bytes(), full(b"{}"))),
+    );
+    let second = tokio::spawn(service.clone().oneshot(without_header(full(
+        b"hottok=ysewXlAZI1qRtYuIoPaSdFgHjKlZxC518471",
+    ))));
+    release.send(()).unwrap();
+    for task in [first, second] {
+        let response = tokio::time::timeout(DEADLINE, task)
+            .await
+            .expect("a request never finished")
+            .unwrap()
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn an_outer_length_limit_tripping_mid_stream_is_413_not_400() {
+    let (body, _) = Scripted::new([
+        Step::Data(b"hottok=ysewXlAZI1qRtYuIoPaSdFgHjKlZxC518471"),
+        Step::Data(b"&status=approved&transaction=HP1"),
+    ]);
+    // What tower-http's `RequestBodyLimit` puts around the body.
+    let limited = http_body_util::Limited::new(body, 50);
+    let outcome = send(layer(), without_header(limited)).await;
+    assert_rejected(
+        &outcome,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "WEBHOOK_PAYLOAD_TOO_LARGE",
+    );
+}
+
+#[tokio::test]
+async fn trailers_count_against_the_body_limit() {
+    let data: &'static [u8] = b"hottok=ysewXlAZI1qRtYuIoPaSdFgHjKlZxC518471";
+    let mut trailers = HeaderMap::new();
+    trailers.insert("x-padding", HeaderValue::from_static("0123456789"));
+    let script = || Scripted::new([Step::Data(data), Step::Trailers(trailers.clone())]).0;
+    let fits = data.len() + "x-padding".len() + 10;
+    let outcome = send(layer().body_limit(fits), without_header(script())).await;
+    assert_accepted(&outcome, HottokSource::Body);
+    let outcome = send(layer().body_limit(fits - 1), without_header(script())).await;
+    assert_rejected(
+        &outcome,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "WEBHOOK_PAYLOAD_TOO_LARGE",
+    );
+}
+
+/// Records the level of every `tracing` event.
+#[cfg(feature = "tracing")]
+struct Levels(Arc<Mutex<Vec<tracing::Level>>>);
+
+#[cfg(feature = "tracing")]
+impl tracing::Subscriber for Levels {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        self.0.lock().unwrap().push(*event.metadata().level());
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[cfg(feature = "tracing")]
+#[tokio::test]
+async fn rejections_are_debug_events_unless_configured_otherwise() {
+    let levels = Arc::new(Mutex::new(Vec::new()));
+    let _default = tracing::subscriber::set_default(Levels(Arc::clone(&levels)));
+    let wrong = || with_header(OTHER_SAME_LENGTH.as_bytes(), full(b"{}"));
+    assert_unauthorized(&send(layer(), wrong()).await);
+    let louder = layer().rejection_log_level(tracing::Level::WARN);
+    assert_unauthorized(&send(louder, wrong()).await);
+    assert_eq!(
+        *levels.lock().unwrap(),
+        [tracing::Level::DEBUG, tracing::Level::WARN]
+    );
 }

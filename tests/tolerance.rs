@@ -297,3 +297,17 @@ fn every_fixture_parses_without_problems() {
         }
     }
 }
+
+#[test]
+fn a_v1_json_event_is_identified_only_by_a_key_whose_value_reads() {
+    // The date that names a cancellation is not a date: nothing else says
+    // what the body is, and a value without it could not be written back.
+    let body = br#"{"cancellationDate":"soon","userEmail":"a@example.com"}"#;
+    let err = parse(body).unwrap_err();
+    assert!(err.message().contains("not a Hotmart webhook"), "{err}");
+    // With a readable date it is a cancellation, other fields tolerated.
+    let body = br#"{"cancellationDate":1656013119173,"userEmail":7}"#;
+    let webhook = parse(body).unwrap();
+    assert!(matches!(webhook, Webhook::V1SubscriptionCancellation(_)));
+    assert_eq!(webhook.problems().len(), 1);
+}

@@ -307,7 +307,14 @@ fn run(case: &Case) {
                 .find(|(n, _)| *n == http::header::CONTENT_LENGTH)
                 .and_then(|(_, v)| v.to_str().ok()?.trim().parse::<u64>().ok())
                 .unwrap_or(0);
-            let oversized = announced > case.limit as u64 || data_before_failure.len() > case.limit;
+            // Trailers (`x-checksum: 1`) count against the limit too.
+            let trailers = if case.script.iter().any(|s| matches!(s, Step::Trailers)) {
+                "x-checksum".len() + 1
+            } else {
+                0
+            };
+            let oversized =
+                announced > case.limit as u64 || data_before_failure.len() + trailers > case.limit;
             if status == StatusCode::PAYLOAD_TOO_LARGE {
                 assert!(oversized);
             }

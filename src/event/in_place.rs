@@ -20,6 +20,11 @@ use crate::event::subscription::{CanceledSubscription, SubscriptionCancellation}
 
 /// A struct that can be filled from a JSON object in place.
 pub(crate) trait FillInPlace<'de>: Default {
+    /// Every key this filling reads, for the test that holds them equal to
+    /// the derived impl's (renames and aliases included).
+    #[cfg(test)]
+    const WIRE_NAMES: &'static [&'static str];
+
     fn fill<A: MapAccess<'de>>(&mut self, map: A) -> Result<(), A::Error>;
 }
 
@@ -79,6 +84,9 @@ impl<'de, T: FillInPlace<'de>> Visitor<'de> for FillOption<'_, T> {
 macro_rules! fill_in_place {
     ($ty:ident { $($i:literal $wire:literal => $mode:ident $field:ident),* $(,)? }) => {
         impl<'de: 'a, 'a> FillInPlace<'de> for $ty<'a> {
+            #[cfg(test)]
+            const WIRE_NAMES: &'static [&'static str] = &[$($wire),*];
+
             fn fill<A: MapAccess<'de>>(&mut self, mut map: A) -> Result<(), A::Error> {
                 // Fails to compile when the struct gains a field not listed.
                 let $ty { $($field: _),* } = self;
@@ -304,6 +312,70 @@ mod tests {
         same_as_derived::<PurchaseData<'_>>(&data.replace('\n', ""));
         // null and absent fields are None.
         same_as_derived::<PurchaseData<'_>>(r#"{"buyer":null,"purchase":{"payment":null}}"#);
+    }
+
+    /// The keys the derived impl of `T` reads: serde hands them (renames
+    /// and aliases included) to `deserialize_struct`.
+    fn derived_names<'de, T: serde::Deserialize<'de>>() -> Vec<&'static str> {
+        struct Names(std::cell::Cell<&'static [&'static str]>);
+        impl<'de> serde::Deserializer<'de> for &Names {
+            type Error = serde::de::value::Error;
+            fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+                Err(de::Error::custom("not a struct"))
+            }
+            fn deserialize_struct<V: Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Self::Error> {
+                self.0.set(fields);
+                Err(de::Error::custom("names taken"))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+                byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map
+                enum identifier ignored_any
+            }
+        }
+        let names = Names(std::cell::Cell::new(&[]));
+        let _ = T::deserialize(&names);
+        let mut names = names.0.get().to_vec();
+        names.sort_unstable();
+        names
+    }
+
+    fn in_place_names<'de, T: FillInPlace<'de>>() -> Vec<&'static str> {
+        let mut names = T::WIRE_NAMES.to_vec();
+        names.sort_unstable();
+        names
+    }
+
+    /// One source of truth for the keys: a `rename` or `alias` added to a
+    /// struct, and not to its in-place filling, fails here.
+    #[test]
+    fn the_in_place_keys_are_the_derived_impls_keys() {
+        macro_rules! same_keys {
+            ($($ty:ident),*) => {$(
+                let derived = derived_names::<$ty<'_>>();
+                assert!(!derived.is_empty(), "{}", stringify!($ty));
+                assert_eq!(in_place_names::<$ty<'_>>(), derived, "{}", stringify!($ty));
+            )*};
+        }
+        same_keys!(
+            PurchaseData,
+            Product,
+            Buyer,
+            Address,
+            Purchase,
+            Payment,
+            Subscription,
+            Offer,
+            Plan,
+            Subscriber,
+            SubscriptionCancellation,
+            CanceledSubscription
+        );
     }
 
     #[test]

@@ -43,14 +43,14 @@ pub const PREVIOUS_SECRET_ENV_VAR: &str = "HOTMART_WEBHOOK_SECRET_PREVIOUS";
 /// than this are refused without a comparison.
 pub const MAX_HOTTOK_LEN: usize = 128;
 
-const WORDS: usize = MAX_HOTTOK_LEN / 8;
-const _: () = assert!(MAX_HOTTOK_LEN % 8 == 0);
+const WORDS: usize = MAX_HOTTOK_LEN / 16;
+const _: () = assert!(MAX_HOTTOK_LEN % 16 == 0);
 
 /// A token zero-padded to [`MAX_HOTTOK_LEN`] bytes, held as little-endian
-/// words, with its length. Zeroized when dropped.
+/// 128-bit words, with its length.
 #[derive(Clone)]
 struct Padded {
-    words: [u64; WORDS],
+    words: [u128; WORDS],
     len: u64,
 }
 
@@ -64,16 +64,16 @@ impl Padded {
             words: [0; WORDS],
             len: bytes.len() as u64,
         };
-        let chunks = bytes.chunks_exact(8);
+        let chunks = bytes.chunks_exact(16);
         let tail = chunks.remainder();
         let full = chunks.len();
         for (word, chunk) in padded.words.iter_mut().zip(chunks) {
-            let mut eight = [0u8; 8];
-            eight.copy_from_slice(chunk);
-            *word = u64::from_le_bytes(eight);
+            let mut sixteen = [0u8; 16];
+            sixteen.copy_from_slice(chunk);
+            *word = u128::from_le_bytes(sixteen);
         }
         for (k, b) in tail.iter().enumerate() {
-            padded.words[full] |= u64::from(*b) << (8 * k);
+            padded.words[full] |= u128::from(*b) << (8 * k);
         }
         padded
     }
@@ -85,15 +85,20 @@ impl Padded {
     }
 }
 
-impl Drop for Padded {
+/// An accepted token: a [`Padded`] that is zeroized when dropped. (A
+/// candidate is not: its bytes are in the request's headers or body anyway.)
+#[derive(Clone)]
+struct Token(Padded);
+
+impl Drop for Token {
     fn drop(&mut self) {
-        self.words.zeroize();
-        self.len.zeroize();
+        self.0.words.zeroize();
+        self.0.len.zeroize();
     }
 }
 
 /// One accepted token: checked, then padded.
-fn token(secret: &str) -> Result<Padded, InvalidHottok> {
+fn token(secret: &str) -> Result<Token, InvalidHottok> {
     let bytes = secret.as_bytes();
     if bytes.is_empty() {
         return Err(InvalidHottok(Invalid::Empty));
@@ -104,7 +109,7 @@ fn token(secret: &str) -> Result<Padded, InvalidHottok> {
     if let Some(position) = bytes.iter().position(|b| !is_visible_ascii(*b)) {
         return Err(InvalidHottok(Invalid::NotVisibleAscii(position)));
     }
-    Ok(Padded::new(bytes))
+    Ok(Token(Padded::new(bytes)))
 }
 
 /// `true` for the bytes a hottok may contain: visible ASCII, `0x21..=0x7E`.
@@ -160,8 +165,8 @@ pub struct Hottok {
 
 #[derive(Clone)]
 struct Tokens {
-    current: Padded,
-    previous: Option<Padded>,
+    current: Token,
+    previous: Option<Token>,
 }
 
 impl Hottok {
@@ -286,8 +291,8 @@ impl Hottok {
     /// # What the comparison hides, and what it does not
     ///
     /// Every configured token is stored zero-padded to [`MAX_HOTTOK_LEN`]
-    /// bytes, and the candidate is padded the same way on the stack (and
-    /// zeroized after). Each token is compared with it by [`subtle`]'s slice
+    /// bytes, as 128-bit words, and the candidate is padded the same way on
+    /// the stack. Each token is compared with it by [`subtle`]'s slice
     /// `ct_eq` over the whole padded array, and its length by `ct_eq` too;
     /// the results are [`subtle::Choice`]s, and which token matched is
     /// picked with `conditional_select`. Nothing branches on a token's bytes
@@ -333,9 +338,9 @@ impl Hottok {
             return None;
         }
         let candidate = Padded::new(candidate);
-        let current = self.tokens.current.ct_eq(&candidate);
+        let current = self.tokens.current.0.ct_eq(&candidate);
         let previous = match &self.tokens.previous {
-            Some(previous) => previous.ct_eq(&candidate),
+            Some(previous) => previous.0.ct_eq(&candidate),
             None => Choice::from(0),
         };
         // 0: none, 1: current, 2: previous; current wins if both match.

@@ -26,7 +26,7 @@ pub(crate) enum Mode {
 ///
 /// * a JSON object with `event` is a 2.0.0 envelope (keys in any order); its
 ///   `data` is typed by the event name, and an unknown name (or a `version`
-///   other than `2.0.0`) gives [`Event::Unknown`] with the raw data;
+///   other than `2.0.0`) gives [`Event::Unknown`](crate::Event::Unknown) with the raw data;
 /// * a JSON object without `event` is a v1 JSON event, told apart by its keys
 ///   (`affiliate` + `productName`, `cancellationDate`, `switchPlanDate`), or a
 ///   v1 postback re-encoded as a flat JSON object of strings;
@@ -55,7 +55,7 @@ pub(crate) enum Mode {
 ///
 /// Hotmart never sends `PURCHASE_COMPLETED`, `SUBSCRIPTION_CREATED`,
 /// `SUBSCRIPTION_RENEWED` or `COMMISSION_GENERATED` (names from third-party
-/// guides): they parse as [`Event::Unknown`]. A renewal is `PURCHASE_APPROVED`
+/// guides): they parse as [`Event::Unknown`](crate::Event::Unknown). A renewal is `PURCHASE_APPROVED`
 /// with `recurrence_number` > 1; commissions travel inside purchase events.
 ///
 /// ```

@@ -10,6 +10,7 @@ use serde_json::value::RawValue;
 use super::{Mode, field_path, parse_typed, v1};
 use crate::error::{Category, ParseError};
 use crate::event::in_place::Fill;
+use crate::event::v1::{V1CartAbandonment, V1SubscriptionCancellation, V1SwitchPlan};
 use crate::event::{Event, PurchaseData};
 use crate::problem::{self, read_or_note};
 use crate::{Envelope, KeyCase, RawJson, Text, Timestamp, Webhook};
@@ -338,14 +339,30 @@ pub(super) fn parse_json_two_pass(body: &[u8], mode: Mode) -> Result<Webhook<'_>
         )
         .map(Webhook::V2);
     }
+    // A v1 JSON event is identified by keys whose values read (tolerantly,
+    // one that does not is absent): otherwise the next kind is tried, and
+    // the problems noted on the way are forgotten.
+    let mark = problem::mark();
     if top.v1_cart.0 && top.v1_cart.1 {
-        return parse_typed(body, mode).map(Webhook::V1CartAbandonment);
+        let cart: V1CartAbandonment<'_> = parse_typed(body, mode)?;
+        if cart.affiliate.is_some() && cart.product_name.is_some() {
+            return Ok(Webhook::V1CartAbandonment(cart));
+        }
+        problem::rewind(mark);
     }
     if top.v1_cancellation {
-        return parse_typed(body, mode).map(Webhook::V1SubscriptionCancellation);
+        let cancellation: V1SubscriptionCancellation<'_> = parse_typed(body, mode)?;
+        if cancellation.cancellation_date.is_some() {
+            return Ok(Webhook::V1SubscriptionCancellation(cancellation));
+        }
+        problem::rewind(mark);
     }
     if top.v1_switch_plan {
-        return parse_typed(body, mode).map(Webhook::V1SwitchPlan);
+        let switch: V1SwitchPlan<'_> = parse_typed(body, mode)?;
+        if switch.switch_plan_date.is_some() {
+            return Ok(Webhook::V1SwitchPlan(switch));
+        }
+        problem::rewind(mark);
     }
     if top.v1_purchase {
         return v1::parse_json_purchase(body, mode).map(Webhook::V1Purchase);

@@ -389,7 +389,8 @@ impl<'a> Webhook<'a> {
     /// `{"success":true,"data":{"id":…,"event":…}}`; for v1, whose deliveries
     /// have no id, `{"success":true,"data":{"transaction":…,"status":…}}`
     /// with the status in its 2.0.0 spelling. The counterpart of
-    /// [`ParseError::to_response`] and [`Rejection::to_response`](crate::Rejection::to_response).
+    /// [`ParseError::to_response`](crate::ParseError::to_response) and
+    /// [`Rejection::to_response`](crate::layer::Rejection::to_response).
     ///
     /// ```
     /// let webhook = hotmart_webhook::parse(b"status=approved&transaction=HP1")?;

@@ -49,16 +49,25 @@ pub async fn serve(listener: tokio::net::TcpListener, hottok: Hottok) -> std::io
     }
 }
 
-/// `200` for every authentic delivery, known event or not; `400`/`422` with
-/// the guide's `WEBHOOK_VALIDATION_FAILED` object when the body does not parse.
+/// `200` for every authentic delivery: known event or not, fields of
+/// unexpected types or not, parsed or not. Refusing it would only make
+/// Hotmart retry, then drop it, and maybe switch the endpoint off; what did
+/// not read is logged instead.
 fn receive(body: &[u8]) -> http::Response<Bytes> {
     match hotmart_webhook::parse(body) {
         Ok(webhook) => {
+            for problem in webhook.problems() {
+                eprintln!("delivery {:?}: read as absent: {problem}", webhook.id());
+            }
             act_on(&webhook);
             // `{"success":true,"data":{"id":…,"event":…}}` (v1: transaction, status).
             webhook.accepted_response()
         }
-        Err(err) => err.to_response(),
+        Err(err) => {
+            // Keep `hotmart_webhook::mask_hottok(body)` for inspection.
+            eprintln!("authentic delivery that does not parse: {err}");
+            err.accepted_response()
+        }
     }
 }
 
