@@ -21,6 +21,8 @@
 //! worker that lost its lease, because it stalled longer than the lease,
 //! records nothing; the row's new holder decides).
 
+#[cfg(any(test, feature = "test-util"))]
+pub mod conformance;
 pub mod sqlite;
 
 use std::collections::{BTreeMap, HashSet};
