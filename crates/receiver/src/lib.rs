@@ -193,7 +193,9 @@ impl Server {
             .await;
             let _ = worker.await;
             if let Some(retention) = retention {
-                retention.abort();
+                // It stops at the same signal; waiting for it drops its
+                // store handle before `shutdown` returns.
+                let _ = retention.await;
             }
             tracing::info!(platform = http::PLATFORM, "receiver stopped");
         });
