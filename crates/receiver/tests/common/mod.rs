@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod load;
+pub mod postgres;
 
 use std::future::Future;
 use std::net::SocketAddr;
