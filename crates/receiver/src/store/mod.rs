@@ -531,6 +531,16 @@ pub trait Store: Send + Sync + 'static {
 
     /// Which of `keys` already exist.
     async fn existing_keys(&self, keys: &[String]) -> StoreResult<HashSet<String>>;
+
+    // ---- several instances ----
+
+    /// What wakes this process's worker when work became due elsewhere
+    /// (another instance on a server database, through its notifications).
+    /// `None` (the default) when only this process writes, as with SQLite.
+    /// The worker polls anyway; this only shortens the wait.
+    fn work_signal(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
+        None
+    }
 }
 
 /// How [`open`] opens a store.
