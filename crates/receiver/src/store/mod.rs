@@ -21,6 +21,7 @@
 //! worker that lost its lease, because it stalled longer than the lease,
 //! records nothing; the row's new holder decides).
 
+pub mod postgres;
 pub mod sqlite;
 
 use std::collections::{BTreeMap, HashSet};
@@ -576,10 +577,13 @@ pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
 
 /// Opens the store a `DATABASE_URL` names.
 pub async fn open(url: &str, options: &OpenOptions) -> StoreResult<std::sync::Arc<dyn Store>> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(StoreError::Unsupported(
-            "PostgreSQL: this build has no PostgreSQL backend",
-        ));
+    if postgres::is_postgres_url(url) {
+        let options = postgres::PostgresOptions {
+            max_waiting_inserts: options.queue_capacity,
+            ..postgres::PostgresOptions::default()
+        };
+        let store = postgres::PostgresStore::open(url, options).await?;
+        return Ok(std::sync::Arc::new(store));
     }
     let Some(path) = sqlite_path(url) else {
         return Err(StoreError::Unsupported(

@@ -26,8 +26,6 @@
 //! `pg_ctl stop -m immediate` and deletes the directory. A [`Cluster`] owned
 //! by a value ([`Cluster::start`]) also stops on drop.
 
-
-
 use std::net::TcpListener;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -121,7 +119,7 @@ pub fn find_bindir() -> Option<PathBuf> {
                 Some((version, e.path().join("bin")))
             })
             .collect();
-        versions.sort_by(|a, b| b.0.cmp(&a.0));
+        versions.sort_by_key(|v| std::cmp::Reverse(v.0));
         candidates.extend(versions.into_iter().map(|(_, dir)| dir));
     }
     if let Some(path) = std::env::var_os("PATH") {
@@ -192,11 +190,8 @@ impl Cluster {
         } else {
             None
         };
-        let dir = std::env::temp_dir().join(format!(
-            "hotmart-pg-{}-{}",
-            std::process::id(),
-            free_port()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("hotmart-pg-{}-{}", std::process::id(), free_port()));
         std::fs::create_dir_all(&dir).expect("create the cluster directory");
         if run_as.is_some() {
             let (uid, gid) = postgres_user().expect("the postgres user");
@@ -378,7 +373,11 @@ impl Cluster {
 
     /// Stops the server now (`-m immediate`) and removes its directory.
     pub fn stop(&self) {
-        let taken = self.watchdog.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let taken = self
+            .watchdog
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         if let Some((mut child, stdin)) = taken {
             // Closing the pipe is the watchdog's signal; wait for its work.
             drop(stdin);

@@ -1,0 +1,170 @@
+//! PostgreSQL-only behaviour: what several instances on one database need.
+
+#[path = "common/postgres.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod cluster;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hotmart_receiver::store::postgres::{PostgresOptions, PostgresStore};
+use hotmart_receiver::store::{NewDelivery, ParseSummary, Source, Store, StoreError, now_ms};
+
+fn delivery(key: &str) -> NewDelivery {
+    NewDelivery {
+        source: Source::Webhook,
+        summary: ParseSummary {
+            key: key.to_owned(),
+            event: Some("PURCHASE_APPROVED".into()),
+            ..Default::default()
+        },
+        received_at: now_ms(),
+        body: b"{}".to_vec(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_starting_together_create_the_schema_once() {
+    let Some(db) = cluster::database() else {
+        return;
+    };
+    let url = db.url();
+    let opens: Vec<_> = (0..6)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { PostgresStore::open(&url, PostgresOptions::default()).await })
+        })
+        .collect();
+    let mut stores = Vec::new();
+    for open in opens {
+        stores.push(open.await.unwrap().expect("every instance starts"));
+    }
+    // They share one schema: a row written by one is a duplicate for another.
+    assert!(matches!(
+        stores[0].insert(delivery("k")).await.unwrap(),
+        hotmart_receiver::store::Inserted::New { .. }
+    ));
+    assert!(matches!(
+        stores[5].insert(delivery("k")).await.unwrap(),
+        hotmart_receiver::store::Inserted::Duplicate { .. }
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_migrated_by_a_newer_build_is_refused() {
+    let Some(db) = cluster::database() else {
+        return;
+    };
+    let store = PostgresStore::open(&db.url(), PostgresOptions::default())
+        .await
+        .unwrap();
+    drop(store);
+    let (client, connection) = tokio_postgres::connect(&db.url(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .execute(
+            "INSERT INTO hotmart_receiver_schema (version) VALUES (9999)",
+            &[],
+        )
+        .await
+        .unwrap();
+    let err = PostgresStore::open(&db.url(), PostgresOptions::default())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("newer than this build"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_error_never_shows_the_password() {
+    // A closed port: the connection fails.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://someone:hunter2-secret@127.0.0.1:{closed}/x?connect_timeout=5");
+    let err = PostgresStore::open(&url, PostgresOptions::default())
+        .await
+        .unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("hunter2"), "{text}");
+    let bad = PostgresStore::open(
+        "postgres://u:hunter2-secret@host:notaport/db",
+        PostgresOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(!format!("{bad} {bad:?}").contains("hunter2"), "{bad}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_instance_is_woken_by_notify() {
+    let Some(db) = cluster::database() else {
+        return;
+    };
+    let a = PostgresStore::open(&db.url(), PostgresOptions::default())
+        .await
+        .unwrap();
+    let b = PostgresStore::open(&db.url(), PostgresOptions::default())
+        .await
+        .unwrap();
+    let signal = b.work_signal().expect("PostgreSQL wakes workers");
+    // B's listener wakes B once when it connects: wait for that first.
+    tokio::time::timeout(Duration::from_secs(30), signal.notified())
+        .await
+        .expect("listening");
+    let inserted = a.insert(delivery("k")).await.unwrap();
+    assert!(matches!(
+        inserted,
+        hotmart_receiver::store::Inserted::New { .. }
+    ));
+    let start = Instant::now();
+    tokio::time::timeout(Duration::from_secs(30), signal.notified())
+        .await
+        .expect("B is woken by A's NOTIFY");
+    eprintln!("woken after {:?}", start.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inserts_past_the_waiting_limit_answer_busy_at_once() {
+    let Some(db) = cluster::database() else {
+        return;
+    };
+    let mut options = PostgresOptions::default();
+    options.max_waiting_inserts = 4;
+    let store = Arc::new(PostgresStore::open(&db.url(), options).await.unwrap());
+    // Another session locks the table: inserts wait.
+    let (mut client, connection) = tokio_postgres::connect(&db.url(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let tx = client.transaction().await.unwrap();
+    tx.batch_execute("LOCK TABLE deliveries IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { store.insert(delivery(&format!("k{i}"))).await })
+        })
+        .collect();
+    // The six beyond the limit come back at once, while the lock is held.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while tasks.iter().filter(|t| t.is_finished()).count() < 6 {
+        assert!(Instant::now() < deadline, "busy answers did not come");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tx.rollback().await.unwrap();
+    let mut busy = 0;
+    let mut stored = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Err(StoreError::Busy) => busy += 1,
+            Ok(_) => stored += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!((busy, stored), (6, 4));
+}
