@@ -246,14 +246,13 @@ impl Instance {
                         seen.join("\n")
                     )
                 });
-            if line.contains("receiver started") {
-                if let Some(addr) = line
+            if line.contains("receiver started")
+                && let Some(addr) = line
                     .split_whitespace()
                     .find_map(|word| word.strip_prefix("address="))
                     .and_then(|a| a.trim_matches('"').parse().ok())
-                {
-                    break addr;
-                }
+            {
+                break addr;
             }
             seen.push(line);
         };

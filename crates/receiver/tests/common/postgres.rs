@@ -105,11 +105,10 @@ pub fn find_bindir() -> Option<PathBuf> {
         .arg("--bindir")
         .stderr(Stdio::null())
         .output()
+        && out.status.success()
     {
-        if out.status.success() {
-            let text = String::from_utf8_lossy(&out.stdout);
-            candidates.push(PathBuf::from(text.trim()));
-        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        candidates.push(PathBuf::from(text.trim()));
     }
     if let Ok(entries) = std::fs::read_dir("/usr/lib/postgresql") {
         let mut versions: Vec<(u32, PathBuf)> = entries
