@@ -168,3 +168,20 @@ async fn inserts_past_the_waiting_limit_answer_busy_at_once() {
     }
     assert_eq!((busy, stored), (6, 4));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_url_selects_postgres_by_either_scheme() {
+    let Some(db) = cluster::database() else {
+        return;
+    };
+    let options = hotmart_receiver::store::OpenOptions::default();
+    for url in [
+        db.url(),
+        db.url().replacen("postgres://", "postgresql://", 1),
+    ] {
+        let store = hotmart_receiver::store::open(&url, &options)
+            .await
+            .expect("open by URL");
+        assert_eq!(store.backend(), "postgres", "{url}");
+    }
+}

@@ -189,8 +189,14 @@ impl Cluster {
         } else {
             None
         };
-        let dir =
-            std::env::temp_dir().join(format!("hotmart-pg-{}-{}", std::process::id(), free_port()));
+        // As root, /tmp itself: the postgres user must be able to reach the
+        // directory, and a TMPDIR under root's home would not let it.
+        let parent = if run_as.is_some() {
+            PathBuf::from("/tmp")
+        } else {
+            std::env::temp_dir()
+        };
+        let dir = parent.join(format!("hotmart-pg-{}-{}", std::process::id(), free_port()));
         std::fs::create_dir_all(&dir).expect("create the cluster directory");
         if run_as.is_some() {
             let (uid, gid) = postgres_user().expect("the postgres user");
