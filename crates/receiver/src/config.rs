@@ -47,7 +47,8 @@ impl AdminToken {
 /// HTTP timeouts and limits.
 #[derive(Clone, Debug)]
 pub struct Limits {
-    /// A client must send its whole request head within this (slowloris).
+    /// A client must send its whole request head within this (slowloris);
+    /// it is also how long an idle keep-alive connection stays open.
     pub header_read: Duration,
     /// A request (head to answer) must finish within this: `408`.
     pub request: Duration,

@@ -122,10 +122,21 @@ impl Server {
                 .await?
             }
         };
-        let sink: Arc<dyn Sink> = match (self.sink, &config.forward) {
-            (Some(sink), _) => sink,
-            (None, Some(forward)) => Arc::new(ForwardSink::new(forward.clone())),
-            (None, None) => Arc::new(ProcessorSink(LogProcessor)),
+        let (sink, sink_description): (Arc<dyn Sink>, String) = match (self.sink, &config.forward) {
+            (Some(sink), _) => {
+                let description = sink.describe();
+                (sink, description)
+            }
+            (None, Some(forward)) => {
+                let sink = ForwardSink::new(forward.clone());
+                let description = sink.describe();
+                (Arc::new(sink), description)
+            }
+            (None, None) => (
+                Arc::new(ProcessorSink(LogProcessor)),
+                "logging only: no HOTMART_FORWARD_URL, so deliveries are marked processed once logged"
+                    .to_owned(),
+            ),
         };
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let local_addr = listener.local_addr()?;
@@ -165,7 +176,7 @@ impl Server {
             platform = http::PLATFORM,
             address = %local_addr,
             backend = store.backend(),
-            sink = %sink.describe(),
+            sink = %sink_description,
             admin = config.admin_token.is_some(),
             "receiver started; listening on {local_addr}"
         );
@@ -262,30 +273,46 @@ impl RunningServer {
     }
 }
 
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// Completes on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when
+/// this is called (inside a runtime), not when first polled, so a signal
+/// arriving while the server starts is not lost.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+    async move {
+        #[cfg(unix)]
+        {
+            let (mut interrupt, mut terminate) = signals;
+            let interrupt = async {
+                match interrupt.as_mut() {
+                    Some(s) => drop(s.recv().await),
+                    None => std::future::pending().await,
+                }
+            };
+            let terminate = async {
+                match terminate.as_mut() {
+                    Some(s) => drop(s.recv().await),
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = interrupt => {}
+                () = terminate => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!(
+            platform = http::PLATFORM,
+            "shutdown signal received; finishing requests in flight"
+        );
     }
-    tracing::info!(
-        platform = http::PLATFORM,
-        "shutdown signal received; finishing requests in flight"
-    );
 }

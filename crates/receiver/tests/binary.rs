@@ -59,7 +59,10 @@ impl Receiver {
                 .recv_timeout(deadline.saturating_duration_since(Instant::now()))
                 .expect("the receiver logs its address within 30 s");
             if let Some(rest) = line.split("listening on ").nth(1) {
-                let addr = rest.split_whitespace().next().unwrap();
+                let addr: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+                    .collect();
                 break addr.rsplit(':').next().unwrap().parse().unwrap();
             }
         };
@@ -139,6 +142,75 @@ fn refuses_to_start_without_the_secret() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("PORT"));
+}
+
+#[test]
+fn every_bad_setting_is_one_line_and_exit_status_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("never.db");
+    let cases: &[(&str, &str, &str)] = &[
+        ("LOG_FORMAT", "xml", "LOG_FORMAT"),
+        ("RETENTION_DAYS", "0", "RETENTION_DAYS"),
+        ("RETENTION_DAYS", "soon", "retention-days"),
+        (
+            "HOTMART_FORWARD_URL",
+            "http://127.0.0.1:9/hooks",
+            "HOTMART_FORWARD_SECRET",
+        ),
+        ("HOTMART_ADMIN_TOKEN", "short", "HOTMART_ADMIN_TOKEN"),
+        ("RETRY_BACKOFF", "1m,1w", "RETRY_BACKOFF"),
+        ("LISTEN", "nowhere", "listen"),
+        ("DATABASE_URL", "mysql://x", "DATABASE_URL"),
+    ];
+    for (name, value, mentions) in cases {
+        let out = Command::new(BIN)
+            .env("HOTMART_WEBHOOK_SECRET", SECRET)
+            .env("DATABASE_PATH", &db)
+            .env_remove("DATABASE_URL")
+            .env(name, value)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}={value}: {stderr}");
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "{name}={value}: {stderr}"
+        );
+        assert!(stderr.contains(mentions), "{name}={value}: {stderr}");
+    }
+    // A forward secret in the wrong format is named, never echoed.
+    let out = Command::new(BIN)
+        .env("HOTMART_WEBHOOK_SECRET", SECRET)
+        .env("DATABASE_PATH", &db)
+        .env("HOTMART_FORWARD_URL", "http://127.0.0.1:9/hooks")
+        .env("HOTMART_FORWARD_SECRET", "not-a-whsec-value")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("whsec_") && !stderr.contains("not-a-whsec-value"),
+        "{stderr}"
+    );
+    assert!(!db.exists(), "nothing created");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_one_object_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start_with(&dir.path().join("j.db"), &[("LOG_FORMAT", "json")]);
+    let (status, logs) = tokio::task::spawn_blocking(move || receiver.terminate())
+        .await
+        .unwrap();
+    assert!(status.success());
+    assert!(!logs.is_empty());
+    for line in &logs {
+        let json: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+        assert!(json["level"].is_string(), "{line}");
+    }
+    assert!(logs.iter().any(|l| l.contains("receiver stopped")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

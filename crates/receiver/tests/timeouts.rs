@@ -75,3 +75,45 @@ async fn a_client_trickling_its_headers_is_disconnected_while_others_are_served(
     assert_eq!(status, StatusCode::OK);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_keep_alive_connection_is_closed_after_the_header_read_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(
+        &dir.path().join("r.db"),
+        |c| c.limits.header_read = Duration::from_millis(300),
+        Recorder::default(),
+    )
+    .await;
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /api/acl/webhooks/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(n > 0);
+        answer.extend_from_slice(&buf[..n]);
+    }
+    assert!(answer.starts_with(b"HTTP/1.1 200"));
+    // Then nothing: the server closes the idle connection.
+    let idle = Instant::now();
+    let closed = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "an idle connection was held for 60 s");
+    assert!(
+        idle.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        idle.elapsed()
+    );
+    server.stop().await;
+}

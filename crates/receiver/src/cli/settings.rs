@@ -130,7 +130,16 @@ impl Settings {
                 .with_previous(previous)
                 .map_err(|e| Usage(format!("HOTMART_WEBHOOK_SECRET_PREVIOUS: {e}")))?;
         }
-        let mut config = Config::new(hottok, self.database_url());
+        let url = self.database_url();
+        if crate::store::sqlite_path(&url).is_none()
+            && !url.starts_with("postgres://")
+            && !url.starts_with("postgresql://")
+        {
+            return Err(Usage(
+                "DATABASE_URL must be sqlite://PATH or postgres://USER@HOST/DB".into(),
+            ));
+        }
+        let mut config = Config::new(hottok, url);
         if let Some(token) = self.admin_token.as_deref().filter(|s| !s.is_empty()) {
             config.admin_token = Some(AdminToken::new(token).map_err(Usage)?);
         }
