@@ -1,15 +1,15 @@
 //! The PostgreSQL store: several receivers, one database, nothing lost or
 //! done twice. Chosen by `DATABASE_URL=postgres://…` (or `postgresql://`).
 //!
-//! - [`schema`]: tables and indexes, created and migrated at start under an
+//! - `schema.rs`: tables and indexes, created and migrated at start under an
 //!   advisory lock.
-//! - [`insert`]: the writer path, one `INSERT … ON CONFLICT … RETURNING`.
-//! - [`queue`]: claims with `FOR UPDATE SKIP LOCKED` and leases; outcomes
+//! - `insert.rs`: the writer path, one `INSERT … ON CONFLICT … RETURNING`.
+//! - `queue.rs`: claims with `FOR UPDATE SKIP LOCKED` and leases; outcomes
 //!   recorded only by the lease's holder.
-//! - [`wake`]: `LISTEN`/`NOTIFY` between instances, polling as backstop.
-//! - [`read`]: listing, statistics and the chart, from indexes.
-//! - [`maintenance`]: replay, reparse, retention, readiness.
-//! - [`connect`]: the URL, the pool, TLS (feature `postgres-tls`).
+//! - `wake.rs`: `LISTEN`/`NOTIFY` between instances, polling as backstop.
+//! - `read.rs`: listing, statistics and the chart, from indexes.
+//! - `maintenance.rs`: replay, reparse, retention, readiness.
+//! - `connect.rs`: the URL, the pool, TLS (feature `postgres-tls`).
 //!
 //! Every instance runs the same code against the same tables; nothing is
 //! coordinated outside the database.
