@@ -185,3 +185,62 @@ async fn database_url_selects_postgres_by_either_scheme() {
         assert_eq!(store.backend(), "postgres", "{url}");
     }
 }
+
+/// `deliveries list` against `url` with these extra environment variables.
+#[cfg(feature = "postgres-tls")]
+fn list_deliveries(url: &str, env: &[(&str, &std::ffi::OsStr)]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hotmart-receiver"));
+    command
+        .args(["deliveries", "list"])
+        .env("DATABASE_URL", url)
+        .env("HOTMART_WEBHOOK_SECRET", "s3cr3t-hottok-for-tls-tests")
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR")
+        .stdin(std::process::Stdio::null());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().expect("run hotmart-receiver")
+}
+
+#[cfg(feature = "postgres-tls")]
+#[test]
+fn tls_to_the_database_verifies_the_server_certificate() {
+    let Some(cluster) = cluster::Cluster::start(cluster::Options {
+        tls_only: true,
+        ..Default::default()
+    }) else {
+        return;
+    };
+    let db = cluster.database();
+    let root = cluster.tls_root();
+    let require = format!("{}?sslmode=require", db.url());
+    // Trusting the test CA (rustls-native-certs reads SSL_CERT_FILE).
+    let trusted = list_deliveries(&require, &[("SSL_CERT_FILE", root.as_os_str())]);
+    assert!(
+        trusted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&trusted.stderr)
+    );
+    // The system's roots do not know the test CA: refused.
+    let system_roots = list_deliveries(&require, &[]);
+    assert!(!system_roots.status.success());
+    let why = String::from_utf8_lossy(&system_roots.stderr);
+    assert!(why.contains("certificate"), "{why}");
+    // Without TLS the server lets nobody in: the success above was TLS.
+    let plain = format!("{}?sslmode=disable", db.url());
+    let refused = list_deliveries(&plain, &[("SSL_CERT_FILE", root.as_os_str())]);
+    assert!(!refused.status.success());
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(why.contains("no encryption"), "{why}");
+}
+
+#[cfg(not(feature = "postgres-tls"))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sslmode_require_without_the_tls_feature_is_refused_with_one_clear_line() {
+    let url = "postgres://someone@127.0.0.1:1/db?sslmode=require";
+    let err = PostgresStore::open(url, PostgresOptions::default())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("postgres-tls"), "{err}");
+}

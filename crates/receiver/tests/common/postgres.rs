@@ -45,6 +45,9 @@ pub struct Options {
     pub fsync: bool,
     /// `max_connections`.
     pub max_connections: u32,
+    /// Serve TLS only (a fresh CA and a certificate for 127.0.0.1, see
+    /// [`Cluster::tls_root`]); connections without TLS are refused.
+    pub tls_only: bool,
 }
 
 impl Default for Options {
@@ -52,6 +55,7 @@ impl Default for Options {
         Options {
             fsync: false,
             max_connections: 300,
+            tls_only: false,
         }
     }
 }
@@ -227,12 +231,17 @@ impl Cluster {
                 "--no-sync".as_ref(),
             ],
         );
+        let tls = if options.tls_only {
+            cluster.setup_tls()
+        } else {
+            String::new()
+        };
         let mut last_error = String::new();
         for _ in 0..5 {
             let port = free_port();
             let settings = format!(
                 "-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{}' \
-                 -c fsync={} -c max_connections={} -c shared_buffers=32MB",
+                 -c fsync={} -c max_connections={} -c shared_buffers=32MB{tls}",
                 cluster.dir.display(),
                 if options.fsync { "on" } else { "off" },
                 options.max_connections,
@@ -265,6 +274,105 @@ impl Cluster {
             );
         }
         panic!("pg_ctl start failed five times:\n{last_error}");
+    }
+
+    /// Makes a CA and a server certificate for 127.0.0.1 (openssl), lets
+    /// only TLS connections in over TCP, and returns the server settings.
+    fn setup_tls(&self) -> String {
+        let dir = self.dir.join("tls");
+        std::fs::create_dir_all(&dir).unwrap();
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(&dir)
+                .stdin(Stdio::null())
+                .output()
+                .expect("openssl (needed for the TLS test)");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let days = ["-days", "2"];
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-subj",
+            "/CN=hotmart-test-ca",
+            days[0],
+            days[1],
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ]);
+        std::fs::write(
+            dir.join("ext.cnf"),
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+        )
+        .unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-extfile",
+            "ext.cnf",
+            days[0],
+            days[1],
+        ]);
+        // The server refuses a key others can read, or that it does not own.
+        let key = dir.join("server.key");
+        std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+        if self.run_as.is_some() {
+            let (uid, gid) = postgres_user().expect("the postgres user");
+            for file in ["server.key", "server.pem"] {
+                std::os::unix::fs::chown(dir.join(file), Some(uid), Some(gid)).unwrap();
+            }
+        }
+        let hba = self.data_dir().join("pg_hba.conf");
+        std::fs::write(
+            &hba,
+            "local all all trust\n\
+             hostssl all all 127.0.0.1/32 trust\n\
+             hostnossl all all 127.0.0.1/32 reject\n",
+        )
+        .unwrap();
+        format!(
+            " -c ssl=on -c ssl_cert_file='{}' -c ssl_key_file='{}'",
+            dir.join("server.pem").display(),
+            key.display()
+        )
+    }
+
+    /// The CA that signed the server's certificate (with
+    /// [`Options::tls_only`]).
+    pub fn tls_root(&self) -> PathBuf {
+        self.dir.join("tls/ca.pem")
     }
 
     /// The data directory.

@@ -136,7 +136,18 @@ pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
             db.message(),
             db.code().code()
         )),
-        None => StoreError::Database(e.to_string()),
+        // The client's own errors (connection, TLS): with their cause, which
+        // says what failed (an unknown certificate issuer, a refused port).
+        None => {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                text.push_str(": ");
+                text.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            StoreError::Database(text)
+        }
     }
 }
 
