@@ -165,10 +165,15 @@ fn postgres_user() -> Result<(u32, u32), String> {
 /// Fails the test under `CI=true`, otherwise prints the skip message.
 /// Returns `None` so callers can `let Some(x) = … else { return }`.
 pub fn skip<T>() -> Option<T> {
+    skip_because(SKIP_MESSAGE)
+}
+
+/// [`skip`] with another message.
+pub fn skip_because<T>(message: &str) -> Option<T> {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("PostgreSQL server not installed, and CI=true: {SKIP_MESSAGE}");
+        panic!("CI=true, where a missing server fails the tests: {message}");
     }
-    eprintln!("\n*** {SKIP_MESSAGE} ***\n");
+    eprintln!("\n*** {message} ***\n");
     None
 }
 
@@ -188,6 +193,9 @@ impl Cluster {
         let Some(bindir) = find_bindir() else {
             return skip();
         };
+        if options.tls_only && Command::new("openssl").arg("version").output().is_err() {
+            return skip_because("SKIPPED: openssl not installed (apt-get install openssl)");
+        }
         let run_as = if is_root() {
             Some("postgres".to_owned())
         } else {
