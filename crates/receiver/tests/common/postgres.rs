@@ -500,6 +500,29 @@ impl Cluster {
         *self.watchdog.lock().unwrap() = Some((child, stdin));
     }
 
+    /// Restarts the server (`-m fast`: sessions are ended, as in a
+    /// maintenance restart), same port and settings; returns once it
+    /// accepts connections again.
+    pub fn restart(&self) {
+        let data = self.data_dir();
+        let log = self.dir.join("server.log");
+        self.run_ok(
+            "pg_ctl",
+            &[
+                "restart".as_ref(),
+                "-w".as_ref(),
+                "-t".as_ref(),
+                "120".as_ref(),
+                "-m".as_ref(),
+                "fast".as_ref(),
+                "-D".as_ref(),
+                data.as_os_str(),
+                "-l".as_ref(),
+                log.as_os_str(),
+            ],
+        );
+    }
+
     /// Stops the server now (`-m immediate`) and removes its directory.
     pub fn stop(&self) {
         let taken = self
