@@ -228,7 +228,19 @@ async fn main() {
     .await;
     server.stop().await;
 
-    // 4. PostgreSQL: the binary, one and two instances on one database.
+    // 4. The same without forwarding (deliveries only logged): what the
+    // forward sink's HTTP calls, on the same two cores, cost the intake.
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_configured(&dir.path().join("bench-log.db"), |_| {}).await;
+    let log_only = measure(
+        "receiver, log-only sink",
+        &server.url("/api/acl/webhooks/hotmart"),
+        total,
+    )
+    .await;
+    server.stop().await;
+
+    // 5. PostgreSQL: the binary, one and two instances on one database.
     let mut postgres_rows = Vec::new();
     let cluster = common::postgres::Cluster::start(common::postgres::Options {
         fsync: true,
@@ -253,7 +265,7 @@ async fn main() {
     println!();
     println!("| setup | deliveries/s | p50 | p99 | throughput vs bare |");
     println!("|---|---:|---:|---:|---:|");
-    for row in [&bare, &parse_only, &receiver]
+    for row in [&bare, &parse_only, &receiver, &log_only]
         .into_iter()
         .chain(&postgres_rows)
     {
