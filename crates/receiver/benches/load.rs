@@ -4,9 +4,20 @@
 //!
 //! `cargo bench -p hotmart-receiver --bench load` (release build). Set
 //! `LOAD_DELIVERIES` to change the size (default 20,000; a fifth duplicates).
+//!
+//! The PostgreSQL rows run the release binary (`hotmart-receiver serve`),
+//! one or two processes, on a private cluster started for the bench
+//! (`fsync=on`, as in production), forwarding to a local app that counts
+//! idempotency keys; the two-instance launch alternates between them and
+//! sends each duplicate to the other instance. Without the PostgreSQL server
+//! binaries those rows are skipped with a message. The database server, the
+//! instances and the load client all share the machine's cores.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "../tests/common/instances.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod instances;
 
 use std::time::Duration;
 
@@ -81,6 +92,85 @@ async fn measure(name: &'static str, url: &str, total: usize) -> Row {
     }
 }
 
+/// `instances` processes of the release binary on one PostgreSQL database,
+/// deliveries sent alternately; waits until every row is forwarded once.
+async fn measure_instances(
+    name: &'static str,
+    instances: usize,
+    db: &common::postgres::TestDatabase,
+    total: usize,
+) -> Row {
+    let sink = instances::CountingSink::start().await;
+    let running: Vec<instances::Instance> = (0..instances)
+        .map(|_| {
+            instances::Instance::start(
+                env!("CARGO_BIN_EXE_hotmart-receiver"),
+                &db.url(),
+                &sink.url(),
+                &[("RUST_LOG", "warn,hotmart_receiver=info")],
+            )
+        })
+        .collect();
+    let urls: Vec<String> = running
+        .iter()
+        .map(|i| i.url("/api/acl/webhooks/hotmart"))
+        .collect();
+    let client = instances::client();
+    // Warm-up: connections, caches, prepared statements.
+    instances::run_alternately(
+        &client,
+        &urls,
+        instances::plan(1_000, 200, "warm"),
+        CONNECTIONS,
+    )
+    .await;
+    let launch = std::time::Instant::now();
+    let (outcomes, elapsed) = instances::run_alternately(
+        &client,
+        &urls,
+        instances::plan(total, total / 5, &format!("pg{instances}")),
+        CONNECTIONS,
+    )
+    .await;
+    let failed = outcomes.iter().filter(|o| o.status != Some(200)).count();
+    assert_eq!(failed, 0, "{name}: {failed} deliveries not answered 200");
+    // Every row forwarded exactly once before the numbers count.
+    let unique = total - total / 5 + 800;
+    let deadline = std::time::Instant::now() + Duration::from_secs(600);
+    while sink.counts().len() < unique {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{name}: not all forwarded in 10 minutes"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    println!(
+        "{name}: every row forwarded once {:.1} s after the launch began (answers took {:.1} s)",
+        launch.elapsed().as_secs_f64(),
+        elapsed.as_secs_f64()
+    );
+    assert!(
+        sink.counts().values().all(|n| *n == 1),
+        "{name}: a key forwarded twice"
+    );
+    for instance in running {
+        assert!(instance.terminate().success());
+    }
+    Row {
+        name,
+        outcomes: outcomes
+            .into_iter()
+            .map(|o| Outcome {
+                id: o.id,
+                status: o.status,
+                duplicate: o.duplicate,
+                latency: o.latency,
+            })
+            .collect(),
+        elapsed,
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let total: usize = std::env::var("LOAD_DELIVERIES")
@@ -150,6 +240,22 @@ async fn main() {
     .await;
     server.stop().await;
 
+    // 5. PostgreSQL: the binary, one and two instances on one database.
+    let mut postgres_rows = Vec::new();
+    let cluster = common::postgres::Cluster::start(common::postgres::Options {
+        fsync: true,
+        ..Default::default()
+    });
+    if let Some(cluster) = &cluster {
+        for (name, n) in [
+            ("receiver (PostgreSQL, 1 instance, forward sink)", 1),
+            ("receiver (PostgreSQL, 2 instances, forward sink)", 2),
+        ] {
+            postgres_rows.push(measure_instances(name, n, &cluster.database(), total).await);
+        }
+    }
+    drop(cluster);
+
     println!();
     println!(
         "{total} deliveries ({} duplicates) over {CONNECTIONS} connections, {} CPUs",
@@ -159,7 +265,10 @@ async fn main() {
     println!();
     println!("| setup | deliveries/s | p50 | p99 | throughput vs bare |");
     println!("|---|---:|---:|---:|---:|");
-    for row in [&bare, &parse_only, &receiver, &log_only] {
+    for row in [&bare, &parse_only, &receiver, &log_only]
+        .into_iter()
+        .chain(&postgres_rows)
+    {
         let (p50, p99) = percentiles(&row.outcomes);
         println!(
             "| {} | {:.0} | {:.2} ms | {:.2} ms | {:.2}x |",

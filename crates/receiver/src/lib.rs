@@ -141,7 +141,11 @@ impl Server {
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let local_addr = listener.local_addr()?;
         let metrics = Arc::new(Metrics::default());
-        let wake = Arc::new(Notify::new());
+        // A server database wakes the worker when another instance stores
+        // due work; the HTTP side wakes it for this instance's deliveries.
+        let wake = store
+            .work_signal()
+            .unwrap_or_else(|| Arc::new(Notify::new()));
         let heartbeat = Arc::new(AtomicI64::new(store::now_ms()));
         let (stop_tx, stop_rx) = watch::channel(false);
         let worker = worker::Worker {

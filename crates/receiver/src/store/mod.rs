@@ -23,6 +23,7 @@
 
 #[cfg(any(test, feature = "test-util"))]
 pub mod conformance;
+pub mod postgres;
 pub mod sqlite;
 
 use std::collections::{BTreeMap, HashSet};
@@ -535,6 +536,16 @@ pub trait Store: Send + Sync + 'static {
 
     /// Which of `keys` already exist.
     async fn existing_keys(&self, keys: &[String]) -> StoreResult<HashSet<String>>;
+
+    // ---- several instances ----
+
+    /// What wakes this process's worker when work became due elsewhere
+    /// (another instance on a server database, through its notifications).
+    /// `None` (the default) when only this process writes, as with SQLite.
+    /// The worker polls anyway; this only shortens the wait.
+    fn work_signal(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
+        None
+    }
 }
 
 /// How [`open`] opens a store.
@@ -573,10 +584,13 @@ pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
 
 /// Opens the store a `DATABASE_URL` names.
 pub async fn open(url: &str, options: &OpenOptions) -> StoreResult<std::sync::Arc<dyn Store>> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(StoreError::Unsupported(
-            "PostgreSQL: this build has no PostgreSQL backend",
-        ));
+    if postgres::is_postgres_url(url) {
+        let options = postgres::PostgresOptions {
+            max_waiting_inserts: options.queue_capacity,
+            ..postgres::PostgresOptions::default()
+        };
+        let store = postgres::PostgresStore::open(url, options).await?;
+        return Ok(std::sync::Arc::new(store));
     }
     let Some(path) = sqlite_path(url) else {
         return Err(StoreError::Unsupported(

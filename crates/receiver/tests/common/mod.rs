@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod load;
+pub mod postgres;
 
 use std::future::Future;
 use std::net::SocketAddr;
