@@ -1,0 +1,319 @@
+//! Who may see the history page: the admin token, a session cookie, CSRF.
+//!
+//! Two ways in, both checked in constant time with `subtle`:
+//!
+//! - **Scripts** send `Authorization: Bearer <admin token>` on every request.
+//!   No cookie is involved, so a browser cannot be tricked into sending it:
+//!   such requests need no CSRF token.
+//! - **People** post the token once to `/admin/login` (a form field named
+//!   `token`) and get a session cookie, `HttpOnly; SameSite=Strict;
+//!   Path=/admin`. Every form that changes something carries a CSRF token.
+//!
+//! The session cookie is stateless: `v1.<expiry>.<mac>`, where `mac` is an
+//! HMAC-SHA256 of the expiry keyed by a key derived from the admin token. So
+//! the token itself is never in the cookie; every receiver instance that has
+//! the same token accepts the cookie (no session table to share); and
+//! changing the token logs everyone out. The price of statelessness: logging
+//! out removes the cookie from that browser, but a copy taken before stays
+//! valid until it expires ([`SESSION_LIFETIME`]) or the token changes.
+//!
+//! The CSRF token is an HMAC of the session cookie's value under a second
+//! derived key: a page can only show it to someone who holds the cookie, and
+//! a cross-site form (which `SameSite=Strict` already keeps the cookie from)
+//! cannot guess it.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The session cookie's name.
+pub const COOKIE_NAME: &str = "hotmart_admin";
+
+/// How long a session lasts after login.
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
+
+/// The name of the hidden form field that carries the CSRF token.
+pub const CSRF_FIELD: &str = "csrf";
+
+/// The keys derived from the admin token. `Debug` prints nothing secret.
+#[derive(Clone)]
+pub struct AdminKeys {
+    /// SHA-256 of the token: compared in constant time, and of fixed length,
+    /// so the comparison does not reveal the token's length either.
+    token_digest: [u8; 32],
+    session_key: [u8; 32],
+    csrf_key: [u8; 32],
+}
+
+impl fmt::Debug for AdminKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AdminKeys(<redacted>)")
+    }
+}
+
+/// How a request proved it may use the admin pages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credential {
+    /// `Authorization: Bearer` with the admin token: no CSRF token needed.
+    Bearer,
+    /// A valid session cookie; the value is kept to check CSRF tokens.
+    Session(String),
+}
+
+impl Credential {
+    /// The CSRF token forms must carry, or `None` for bearer requests (which
+    /// need none).
+    pub fn csrf_token(&self, keys: &AdminKeys) -> Option<String> {
+        match self {
+            Credential::Bearer => None,
+            Credential::Session(cookie) => Some(keys.csrf_token(cookie)),
+        }
+    }
+
+    /// Whether a state-changing request may go ahead: always for bearer
+    /// requests, and for a session only with the matching CSRF token.
+    pub fn allows_change(&self, keys: &AdminKeys, submitted: Option<&str>) -> bool {
+        match self {
+            Credential::Bearer => true,
+            Credential::Session(cookie) => {
+                let Some(submitted) = submitted else {
+                    return false;
+                };
+                let expected = keys.csrf_token(cookie);
+                bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
+            }
+        }
+    }
+}
+
+/// What [`AdminKeys::authenticate`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Authentication {
+    /// The request may go ahead.
+    Allowed(Credential),
+    /// No credential at all: a browser is sent to the login form.
+    Missing,
+    /// A credential that is wrong or expired: `401` for scripts; a browser
+    /// with a stale cookie is sent to the login form.
+    Refused,
+}
+
+impl AdminKeys {
+    /// Derives the keys from the admin token.
+    pub fn new(admin_token: &str) -> Self {
+        let derive = |label: &[u8]| -> [u8; 32] {
+            let mut mac = HmacSha256::new_from_slice(admin_token.as_bytes())
+                .expect("HMAC accepts keys of any length");
+            mac.update(label);
+            mac.finalize().into_bytes().into()
+        };
+        AdminKeys {
+            token_digest: Sha256::digest(admin_token.as_bytes()).into(),
+            session_key: derive(b"hotmart-receiver admin session v1"),
+            csrf_key: derive(b"hotmart-receiver admin csrf v1"),
+        }
+    }
+
+    /// Whether `candidate` is the admin token, in constant time.
+    pub fn token_matches(&self, candidate: &str) -> bool {
+        let digest: [u8; 32] = Sha256::digest(candidate.as_bytes()).into();
+        bool::from(self.token_digest.ct_eq(&digest))
+    }
+
+    /// A new session cookie value that expires [`SESSION_LIFETIME`] after `now`.
+    pub fn new_session(&self, now: SystemTime) -> String {
+        let expiry = unix_seconds(now).saturating_add(SESSION_LIFETIME.as_secs());
+        let expiry = expiry.to_string();
+        format!("v1.{expiry}.{}", hex(&self.mac(&self.session_key, expiry.as_bytes())))
+    }
+
+    /// Whether a session cookie value is authentic and not expired at `now`.
+    pub fn session_is_valid(&self, value: &str, now: SystemTime) -> bool {
+        let mut parts = value.split('.');
+        let (Some("v1"), Some(expiry), Some(mac), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return false;
+        };
+        let expected = hex(&self.mac(&self.session_key, expiry.as_bytes()));
+        if !bool::from(expected.as_bytes().ct_eq(mac.as_bytes())) {
+            return false;
+        }
+        // Only an authentic expiry is worth reading.
+        expiry
+            .parse::<u64>()
+            .is_ok_and(|expiry| unix_seconds(now) < expiry)
+    }
+
+    /// The CSRF token that goes with a session cookie value.
+    pub fn csrf_token(&self, session: &str) -> String {
+        hex(&self.mac(&self.csrf_key, session.as_bytes()))
+    }
+
+    /// Checks a request's `Authorization` header, then its session cookie.
+    /// A present but wrong `Authorization` header refuses the request even
+    /// if a cookie is valid: a script with a bad token should hear so.
+    pub fn authenticate(&self, headers: &HeaderMap, now: SystemTime) -> Authentication {
+        let mut authorizations = headers.get_all(header::AUTHORIZATION).iter();
+        if let Some(authorization) = authorizations.next() {
+            let bearer = authorization
+                .to_str()
+                .ok()
+                .and_then(|value| value.strip_prefix("Bearer "));
+            return match bearer {
+                Some(token) if authorizations.next().is_none() && self.token_matches(token) => {
+                    Authentication::Allowed(Credential::Bearer)
+                }
+                _ => Authentication::Refused,
+            };
+        }
+        match session_cookie(headers) {
+            None => Authentication::Missing,
+            Some(value) if self.session_is_valid(value, now) => {
+                Authentication::Allowed(Credential::Session(value.to_owned()))
+            }
+            Some(_) => Authentication::Refused,
+        }
+    }
+
+    fn mac(&self, key: &[u8; 32], message: &[u8]) -> [u8; 32] {
+        let mut mac = HmacSha256::new_from_slice(key).expect("HMAC accepts keys of any length");
+        mac.update(message);
+        mac.finalize().into_bytes().into()
+    }
+}
+
+/// The value of our session cookie in the request, if any.
+pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value)
+}
+
+/// The `Set-Cookie` header that starts a session. `Secure` is added when
+/// the request came through an HTTPS proxy (`X-Forwarded-Proto: https`):
+/// over plain HTTP on a loopback address, a `Secure` cookie would not be
+/// sent back at all.
+pub fn set_session_cookie(value: &str, request: &HeaderMap) -> HeaderValue {
+    let secure = if forwarded_https(request) { "; Secure" } else { "" };
+    let cookie = format!(
+        "{COOKIE_NAME}={value}; HttpOnly; SameSite=Strict; Path=/admin; Max-Age={}{secure}",
+        SESSION_LIFETIME.as_secs()
+    );
+    HeaderValue::from_str(&cookie).expect("the cookie is hex digits, dots and ASCII attributes")
+}
+
+/// The `Set-Cookie` header that ends a session in this browser.
+pub fn clear_session_cookie(request: &HeaderMap) -> HeaderValue {
+    let secure = if forwarded_https(request) { "; Secure" } else { "" };
+    let cookie =
+        format!("{COOKIE_NAME}=; HttpOnly; SameSite=Strict; Path=/admin; Max-Age=0{secure}");
+    HeaderValue::from_str(&cookie).expect("an ASCII cookie")
+}
+
+fn forwarded_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
+}
+
+fn unix_seconds(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
+        let _ = write!(out, "{byte:02x}");
+        out
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> AdminKeys {
+        AdminKeys::new("admin-secret")
+    }
+
+    #[test]
+    fn a_new_session_is_valid_until_it_expires() {
+        let now = SystemTime::now();
+        let session = keys().new_session(now);
+        assert!(keys().session_is_valid(&session, now));
+        assert!(!keys().session_is_valid(&session, now + SESSION_LIFETIME + Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn the_cookie_never_contains_the_token() {
+        let session = keys().new_session(SystemTime::now());
+        assert!(!session.contains("admin-secret"));
+        assert!(!format!("{:?}", keys()).contains("admin-secret"));
+    }
+
+    #[test]
+    fn changing_the_token_invalidates_sessions() {
+        let now = SystemTime::now();
+        let session = keys().new_session(now);
+        assert!(!AdminKeys::new("another-secret").session_is_valid(&session, now));
+    }
+
+    #[test]
+    fn a_forged_expiry_is_refused() {
+        let now = SystemTime::now();
+        let session = keys().new_session(now);
+        let mac = session.rsplit('.').next().unwrap();
+        let forged = format!("v1.99999999999.{mac}");
+        assert!(!keys().session_is_valid(&forged, now));
+        assert!(!keys().session_is_valid("v1.1.2.3", now));
+        assert!(!keys().session_is_valid("", now));
+    }
+
+    #[test]
+    fn csrf_tokens_belong_to_one_session() {
+        let keys = keys();
+        let now = SystemTime::now();
+        let one = Credential::Session(keys.new_session(now));
+        let other = Credential::Session(keys.new_session(now + Duration::from_secs(5)));
+        let token = one.csrf_token(&keys).unwrap();
+        assert!(one.allows_change(&keys, Some(&token)));
+        assert!(!other.allows_change(&keys, Some(&token)));
+        assert!(!one.allows_change(&keys, None));
+        assert!(!one.allows_change(&keys, Some("")));
+        assert!(Credential::Bearer.allows_change(&keys, None));
+    }
+
+    #[test]
+    fn bearer_and_cookie_are_both_accepted() {
+        let keys = keys();
+        let now = SystemTime::now();
+        let mut headers = HeaderMap::new();
+        assert_eq!(keys.authenticate(&headers, now), Authentication::Missing);
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer admin-secret"));
+        assert_eq!(keys.authenticate(&headers, now), Authentication::Allowed(Credential::Bearer));
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer admin-secreT"));
+        assert_eq!(keys.authenticate(&headers, now), Authentication::Refused);
+
+        let session = keys.new_session(now);
+        let mut headers = HeaderMap::new();
+        let cookie = format!("other=1; {COOKIE_NAME}={session}; more=2");
+        headers.insert(header::COOKIE, HeaderValue::from_str(&cookie).unwrap());
+        assert_eq!(
+            keys.authenticate(&headers, now),
+            Authentication::Allowed(Credential::Session(session))
+        );
+    }
+}
