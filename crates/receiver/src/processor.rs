@@ -36,7 +36,7 @@ use crate::store::{PendingRow, Store};
 /// on `key`.
 ///
 /// ```
-/// use example_receiver::Processor;
+/// use hotmart_receiver::Processor;
 /// use hotmart_webhook::Webhook;
 ///
 /// struct Grant;

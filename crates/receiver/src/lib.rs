@@ -20,7 +20,7 @@
 //!    endpoints.
 //!
 //! ```no_run
-//! use example_receiver::{LogProcessor, Settings, serve};
+//! use hotmart_receiver::{LogProcessor, Settings, serve};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 //! let settings = Settings::new(hotmart_webhook::Hottok::from_env()?, "./hotmart-webhooks.db");

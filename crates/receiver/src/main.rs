@@ -1,4 +1,4 @@
-//! `example-receiver`: the receiver as a program, configured from the
+//! `hotmart-receiver`: the receiver as a program, configured from the
 //! environment.
 //!
 //! * `HOTMART_WEBHOOK_SECRET` (required): the hottok of Hotmart's webhook
@@ -9,7 +9,7 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use example_receiver::{LogProcessor, Settings, serve, shutdown_signal};
+use hotmart_receiver::{LogProcessor, Settings, serve, shutdown_signal};
 use hotmart_webhook::Hottok;
 use tracing_subscriber::EnvFilter;
 
@@ -26,10 +26,10 @@ fn main() -> ExitCode {
         Ok(hottok) => hottok,
         Err(err) => {
             eprintln!(
-                "example-receiver: {err}\n\
+                "hotmart-receiver: {err}\n\
                  Set HOTMART_WEBHOOK_SECRET to the hottok shown in Hotmart's webhook settings \
                  (Ferramentas > Webhook > Autenticação), e.g.\n  \
-                 HOTMART_WEBHOOK_SECRET=change-me cargo run --release -p example-receiver"
+                 HOTMART_WEBHOOK_SECRET=change-me cargo run --release -p hotmart-receiver"
             );
             return ExitCode::from(2);
         }
@@ -39,7 +39,7 @@ fn main() -> ExitCode {
         Ok(text) => match text.parse() {
             Ok(port) => port,
             Err(_) => {
-                eprintln!("example-receiver: PORT must be a port number (0-65535), got {text:?}");
+                eprintln!("hotmart-receiver: PORT must be a port number (0-65535), got {text:?}");
                 return ExitCode::from(2);
             }
         },
@@ -50,7 +50,7 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("example-receiver: cannot start the runtime: {err}");
+            eprintln!("hotmart-receiver: cannot start the runtime: {err}");
             return ExitCode::FAILURE;
         }
     };
@@ -67,7 +67,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("example-receiver: {err}");
+            eprintln!("hotmart-receiver: {err}");
             ExitCode::FAILURE
         }
     }
