@@ -10,7 +10,7 @@ use maud::{Markup, html};
 use super::view::{ChartData, format_time};
 
 const WIDTH: f64 = 720.0;
-const HEIGHT: f64 = 220.0;
+const HEIGHT: f64 = 190.0;
 const LEFT: f64 = 36.0;
 const RIGHT: f64 = 8.0;
 const TOP: f64 = 26.0;
@@ -99,6 +99,7 @@ pub fn chart(data: &ChartData) -> Markup {
     };
     html! {
         figure.chart {
+            div.plot {
             svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {WIDTH} {HEIGHT}"))
                 role="img" aria-labelledby="chart-title" font-family="sans-serif" font-size="11" {
                 title #chart-title {
@@ -129,6 +130,7 @@ pub fn chart(data: &ChartData) -> Markup {
                     rect x=(x) y="6" width="10" height="10" fill=(colour_of(outcome)) {}
                     text x=(x + 14.0) y="15" fill="#222" { (outcome) }
                 }
+            }
             }
             figcaption {
                 "Deliveries per minute, last " (minutes / 60) " h " (minutes % 60) " min (UTC): " (summary)

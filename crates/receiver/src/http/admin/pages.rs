@@ -10,9 +10,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::auth::CSRF_FIELD;
 use super::chart::chart;
-use super::view::{
-    DeliveryRow, DetailView, ListView, format_time, pretty_body, understood,
-};
+use super::view::{DeliveryRow, DetailView, ListView, format_time, pretty_body, understood};
 
 /// The states the filter offers; the store may hold others, which can still
 /// be typed into the URL.
@@ -52,8 +50,17 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; ma
 dt { color: var(--muted); }
 dd { margin: 0; overflow-wrap: anywhere; }
 figure.chart { margin: 0; background: #fff; border: 1px solid var(--line); padding: .5rem; }
-figure.chart svg { width: 100%; height: auto; display: block; }
+figure.chart .plot { overflow-x: auto; direction: rtl; } /* a narrow screen starts at the newest minutes */
+figure.chart svg { width: 100%; min-width: 34rem; height: auto; display: block; direction: ltr; }
 figcaption { font-size: .85rem; color: var(--muted); }
+@media (max-width: 40rem) {
+  main { padding: .6rem; }
+  table.cards thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.cards, table.cards tbody, table.cards tr, table.cards td { display: block; width: 100%; }
+  table.cards tr { border: 1px solid var(--line); border-radius: 4px; margin-bottom: .6rem; padding: .3rem .5rem; }
+  table.cards td { border: 0; padding: .15rem 0; white-space: normal; text-align: left; }
+  table.cards td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: .85rem; }
+}
 .login { max-width: 22rem; margin: 3rem auto; display: flex; flex-direction: column; gap: .75rem; }
 "#;
 
@@ -91,6 +98,24 @@ fn csrf_input(csrf: Option<&str>) -> Markup {
         @if let Some(csrf) = csrf {
             input type="hidden" name=(CSRF_FIELD) value=(csrf);
         }
+    }
+}
+
+fn iso_time(ms: i64) -> String {
+    hotmart_webhook::Timestamp::from_millis(ms).to_string()
+}
+
+/// `2026-11-29 23:24:02`: the list's column says UTC once.
+fn short_time(ms: i64) -> String {
+    format_time(ms).trim_end_matches(" UTC").to_owned()
+}
+
+/// At most `max` characters, with an ellipsis when cut (the full text is
+/// in the cell's tooltip and on the delivery's page).
+fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
     }
 }
 
@@ -175,10 +200,10 @@ pub fn list(view: &ListView) -> Markup {
                 p { "No deliveries match." }
             } @else {
                 div.scroll {
-                    table {
+                    table.cards {
                         thead {
                             tr {
-                                th { "Received" }
+                                th { "Received (UTC)" }
                                 th { "Event" }
                                 th { "Transaction or id" }
                                 th { "Outcome" }
@@ -190,12 +215,16 @@ pub fn list(view: &ListView) -> Markup {
                         tbody {
                             @for row in &view.rows {
                                 tr {
-                                    td { a href=(format!("/admin/deliveries/{}", row.number)) { (format_time(row.received_at_ms)) } }
-                                    td { (row.event.as_deref().unwrap_or("—")) }
-                                    td { (row.reference.as_deref().unwrap_or("—")) }
-                                    td { (row.outcome) }
-                                    td { (state_badge(&row.state)) }
-                                    td.num { (row.attempts) }
+                                    td data-label="Received (UTC)" {
+                                        a href=(format!("/admin/deliveries/{}", row.number)) {
+                                            time datetime=(iso_time(row.received_at_ms)) { (short_time(row.received_at_ms)) }
+                                        }
+                                    }
+                                    td data-label="Event" { (row.event.as_deref().unwrap_or("—")) }
+                                    td data-label="Transaction or id" { (row.reference.as_deref().unwrap_or("—")) }
+                                    td data-label="Outcome" title=(row.outcome) { (shorten(&row.outcome, 48)) }
+                                    td data-label="State" { (state_badge(&row.state)) }
+                                    td.num data-label="Attempts" { (row.attempts) }
                                     td {
                                         @if row.can_reprocess() { (reprocess_button(row, csrf)) }
                                     }
@@ -315,4 +344,81 @@ pub fn message(title: &str, text: &str, signed_in: bool) -> Markup {
             p { a href="/admin" { "Back to the deliveries" } }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::admin::view::{ChartData, DeliveryDetail, ListQuery};
+
+    const SCRIPT: &str = "<script>alert(1)</script>";
+
+    fn row(state: &str) -> DeliveryRow {
+        DeliveryRow {
+            number: 7,
+            received_at_ms: 0,
+            event: Some(SCRIPT.to_owned()),
+            reference: Some("HP<b>1</b>".to_owned()),
+            outcome: SCRIPT.to_owned(),
+            state: state.to_owned(),
+            attempts: 2,
+        }
+    }
+
+    #[test]
+    fn the_list_escapes_what_hotmart_sent() {
+        let view = ListView {
+            rows: vec![row("failed")],
+            query: ListQuery { event: Some(SCRIPT.to_owned()), ..ListQuery::default() },
+            has_older: true,
+            csrf: Some("c5rf".to_owned()),
+            chart: ChartData { from_ms: 0, minutes: 60, counts: vec![] },
+            notice: None,
+        };
+        let html = list(&view).into_string();
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(html.contains("HP&lt;b&gt;1&lt;/b&gt;"));
+        // The filter is kept in the paging links, encoded.
+        assert!(html.contains("/admin?event=%3Cscript%3Ealert%281%29%3C%2Fscript%3E&amp;page=1"));
+        // Failed rows get a Reprocess form with the CSRF token.
+        assert!(html.contains(r#"action="/admin/deliveries/7/reprocess""#));
+        assert_eq!(html.matches(r#"name="csrf" value="c5rf""#).count(), 3, "logout, all failed, one row");
+    }
+
+    #[test]
+    fn only_failed_and_unparsed_rows_can_be_reprocessed() {
+        for (state, button) in [("failed", true), ("unparsed", true), ("processed", false), ("pending", false)] {
+            let view = ListView {
+                rows: vec![row(state)],
+                query: ListQuery::default(),
+                has_older: false,
+                csrf: None,
+                chart: ChartData { from_ms: 0, minutes: 60, counts: vec![] },
+                notice: None,
+            };
+            let html = list(&view).into_string();
+            assert_eq!(html.contains("/admin/deliveries/7/reprocess"), button, "{state}");
+        }
+    }
+
+    #[test]
+    fn the_delivery_page_escapes_the_body() {
+        let body = format!(r#"{{"id":"e1","event":"PURCHASE_APPROVED","version":"2.0.0","data":{{"buyer":{{"name":"{SCRIPT}"}}}}}}"#);
+        let view = DetailView {
+            delivery: DeliveryDetail {
+                row: row("unparsed"),
+                key: SCRIPT.to_owned(),
+                source: "webhook".to_owned(),
+                body: Some(body.into_bytes()),
+                problems: vec![SCRIPT.to_owned()],
+                attempts: vec![],
+            },
+            csrf: Some("c5rf".to_owned()),
+            notice: None,
+        };
+        let html = detail(&view).into_string();
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&quot;name&quot;: &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;"));
+    }
 }

@@ -16,7 +16,8 @@ pub struct DeliveryRow {
     pub event: Option<String>,
     /// The transaction, or else the event id: what a seller searches for.
     pub reference: Option<String>,
-    /// What the parser made of it (`parsed`, `unknown`, `unparsed`, …).
+    /// How its processing went, in words: delivered, the last error,
+    /// waiting, not parsable.
     pub outcome: String,
     /// Where it is in processing (`pending`, `processed`, `failed`, …).
     pub state: String,
@@ -28,7 +29,7 @@ impl DeliveryRow {
     /// Whether the page offers to reprocess it: failed and unparsed
     /// deliveries (an unparsed one may parse after an upgrade).
     pub fn can_reprocess(&self) -> bool {
-        self.state == "failed" || self.outcome == "unparsed"
+        self.state == "failed" || self.state == "unparsed"
     }
 }
 
@@ -176,10 +177,9 @@ pub fn format_time(ms: i64) -> String {
 /// The stored body made readable: JSON pretty-printed, a form one
 /// `name = value` per line, anything else as (lossy) text.
 pub fn pretty_body(body: &[u8]) -> String {
-    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
-        if let Ok(pretty) = serde_json::to_string_pretty(&value) {
-            return pretty;
-        }
+    let json = serde_json::from_slice::<serde_json::Value>(body).ok();
+    if let Some(pretty) = json.and_then(|value| serde_json::to_string_pretty(&value).ok()) {
+        return pretty;
     }
     let text = String::from_utf8_lossy(body);
     let looks_like_form = !text.trim().is_empty()
