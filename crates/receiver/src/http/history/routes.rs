@@ -2,12 +2,12 @@
 
 use std::time::SystemTime;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use maud::Markup;
 
 use super::AdminState;
@@ -23,10 +23,10 @@ use crate::store::{
 };
 
 /// Rows per page of the list.
-pub const PAGE_SIZE: u32 = 50;
+pub(crate) const PAGE_SIZE: u32 = 50;
 
 /// How many minutes the chart shows.
-pub const CHART_MINUTES: u32 = 180;
+pub(crate) const CHART_MINUTES: u32 = 180;
 
 const MINUTE_MS: i64 = 60_000;
 
@@ -51,19 +51,26 @@ fn store_unavailable(error: &crate::store::StoreError) -> Response {
     tracing::error!(error = %error, "history page: the store did not answer");
     html(
         StatusCode::SERVICE_UNAVAILABLE,
-        pages::message("Database unavailable", "The database did not answer; try again shortly.", true),
+        pages::message(
+            "Database unavailable",
+            "The database did not answer; try again shortly.",
+            true,
+        ),
     )
 }
 
 /// Lets a request through with its [`Credential`] in the extensions, sends
 /// a browser without a (valid) session to the login form, and answers `401`
 /// to a wrong `Authorization` header.
-pub async fn require_admin(
+pub(crate) async fn require_admin(
     State(state): State<AdminState>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    match state.keys.authenticate(request.headers(), SystemTime::now()) {
+    match state
+        .keys
+        .authenticate(request.headers(), SystemTime::now())
+    {
         Authentication::Allowed(credential) => {
             request.extensions_mut().insert(credential);
             next.run(request).await
@@ -90,14 +97,21 @@ pub async fn require_admin(
 }
 
 /// `GET /admin/login`.
-pub async fn login_form() -> Response {
+pub(crate) async fn login_form() -> Response {
     html(StatusCode::OK, pages::login(false))
 }
 
 /// `POST /admin/login` with the form field `token`.
-pub async fn login(State(state): State<AdminState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn login(
+    State(state): State<AdminState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let token = form_field(&body, "token");
-    if !token.as_deref().is_some_and(|token| state.keys.token_matches(token)) {
+    if !token
+        .as_deref()
+        .is_some_and(|token| state.keys.token_matches(token))
+    {
         tracing::warn!("history page: login with a wrong admin token");
         return html(StatusCode::UNAUTHORIZED, pages::login(true));
     }
@@ -110,7 +124,7 @@ pub async fn login(State(state): State<AdminState>, headers: HeaderMap, body: By
 }
 
 /// `POST /admin/logout` (with the CSRF token).
-pub async fn logout(
+pub(crate) async fn logout(
     State(state): State<AdminState>,
     Extension(credential): Extension<Credential>,
     headers: HeaderMap,
@@ -127,7 +141,7 @@ pub async fn logout(
 }
 
 /// `GET /admin?state=…&event=…&page=…`.
-pub async fn list(
+pub(crate) async fn list(
     State(state): State<AdminState>,
     Extension(credential): Extension<Credential>,
     RawQuery(raw): RawQuery,
@@ -169,11 +183,14 @@ pub async fn list(
         .into_iter()
         .flat_map(|minute| {
             let at = minute.minute;
-            minute.by_state.into_iter().map(move |(outcome, count)| MinuteCount {
-                minute_ms: at,
-                outcome,
-                count,
-            })
+            minute
+                .by_state
+                .into_iter()
+                .map(move |(outcome, count)| MinuteCount {
+                    minute_ms: at,
+                    outcome,
+                    count,
+                })
         })
         .collect();
     let view = ListView {
@@ -181,14 +198,18 @@ pub async fn list(
         query,
         has_older,
         csrf: credential.csrf_token(&state.keys),
-        chart: ChartData { from_ms, minutes: CHART_MINUTES, counts },
+        chart: ChartData {
+            from_ms,
+            minutes: CHART_MINUTES,
+            counts,
+        },
         notice,
     };
     html(StatusCode::OK, pages::list(&view))
 }
 
 /// `GET /admin/deliveries/{number}`.
-pub async fn detail(
+pub(crate) async fn detail(
     State(state): State<AdminState>,
     Extension(credential): Extension<Credential>,
     Path(number): Path<String>,
@@ -236,7 +257,7 @@ pub async fn detail(
 }
 
 /// `POST /admin/deliveries/{number}/reprocess` (with the CSRF token).
-pub async fn reprocess(
+pub(crate) async fn reprocess(
     State(state): State<AdminState>,
     Extension(credential): Extension<Credential>,
     Path(number): Path<String>,
@@ -261,7 +282,7 @@ pub async fn reprocess(
 }
 
 /// `POST /admin/reprocess-failed` (with the CSRF token).
-pub async fn reprocess_failed(
+pub(crate) async fn reprocess_failed(
     State(state): State<AdminState>,
     Extension(credential): Extension<Credential>,
     body: Bytes,
@@ -269,7 +290,10 @@ pub async fn reprocess_failed(
     if let Some(refused) = refuse_without_csrf(&state, &credential, &body) {
         return refused;
     }
-    let selector = ReplaySelector::State { state: RowState::Failed, since: None };
+    let selector = ReplaySelector::State {
+        state: RowState::Failed,
+        since: None,
+    };
     match state.store.replay(&selector).await {
         Ok(count) => {
             if count > 0 {
@@ -284,7 +308,11 @@ pub async fn reprocess_failed(
 
 /// The `403` for a change without the session's CSRF token, or `None` when
 /// the change may go ahead.
-fn refuse_without_csrf(state: &AdminState, credential: &Credential, body: &[u8]) -> Option<Response> {
+fn refuse_without_csrf(
+    state: &AdminState,
+    credential: &Credential,
+    body: &[u8],
+) -> Option<Response> {
     let submitted = form_field(body, CSRF_FIELD);
     if credential.allows_change(&state.keys, submitted.as_deref()) {
         None
@@ -348,7 +376,10 @@ fn row(summary: &DeliverySummary) -> DeliveryRow {
         number: summary.seq,
         received_at_ms: summary.received_at,
         event: summary.event.clone(),
-        reference: summary.transaction.clone().or_else(|| summary.event_id.clone()),
+        reference: summary
+            .transaction
+            .clone()
+            .or_else(|| summary.event_id.clone()),
         outcome,
         state: summary.state.as_str().to_owned(),
         attempts: summary.attempts,

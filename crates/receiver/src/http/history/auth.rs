@@ -23,30 +23,34 @@
 //! cannot guess it.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use subtle::ConstantTimeEq;
+
+use crate::config::AdminToken;
 
 type HmacSha256 = Hmac<Sha256>;
 
 /// The session cookie's name.
-pub const COOKIE_NAME: &str = "hotmart_admin";
+pub(crate) const COOKIE_NAME: &str = "hotmart_admin";
 
 /// How long a session lasts after login.
-pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
+pub(crate) const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
 
 /// The name of the hidden form field that carries the CSRF token.
-pub const CSRF_FIELD: &str = "csrf";
+pub(crate) const CSRF_FIELD: &str = "csrf";
 
-/// The keys derived from the admin token. `Debug` prints nothing secret.
+/// The admin token and the keys derived from it. `Debug` prints nothing
+/// secret.
 #[derive(Clone)]
-pub struct AdminKeys {
-    /// SHA-256 of the token: compared in constant time, and of fixed length,
-    /// so the comparison does not reveal the token's length either.
-    token_digest: [u8; 32],
+pub(crate) struct AdminKeys {
+    /// Compares candidates in constant time (hashed first, so the length
+    /// does not leak either).
+    token: Arc<AdminToken>,
     session_key: [u8; 32],
     csrf_key: [u8; 32],
 }
@@ -59,7 +63,7 @@ impl fmt::Debug for AdminKeys {
 
 /// How a request proved it may use the admin pages.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Credential {
+pub(crate) enum Credential {
     /// `Authorization: Bearer` with the admin token: no CSRF token needed.
     Bearer,
     /// A valid session cookie; the value is kept to check CSRF tokens.
@@ -69,7 +73,7 @@ pub enum Credential {
 impl Credential {
     /// The CSRF token forms must carry, or `None` for bearer requests (which
     /// need none).
-    pub fn csrf_token(&self, keys: &AdminKeys) -> Option<String> {
+    pub(crate) fn csrf_token(&self, keys: &AdminKeys) -> Option<String> {
         match self {
             Credential::Bearer => None,
             Credential::Session(cookie) => Some(keys.csrf_token(cookie)),
@@ -78,7 +82,7 @@ impl Credential {
 
     /// Whether a state-changing request may go ahead: always for bearer
     /// requests, and for a session only with the matching CSRF token.
-    pub fn allows_change(&self, keys: &AdminKeys, submitted: Option<&str>) -> bool {
+    pub(crate) fn allows_change(&self, keys: &AdminKeys, submitted: Option<&str>) -> bool {
         match self {
             Credential::Bearer => true,
             Credential::Session(cookie) => {
@@ -94,7 +98,7 @@ impl Credential {
 
 /// What [`AdminKeys::authenticate`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Authentication {
+pub(crate) enum Authentication {
     /// The request may go ahead.
     Allowed(Credential),
     /// No credential at all: a browser is sent to the login form.
@@ -105,36 +109,39 @@ pub enum Authentication {
 }
 
 impl AdminKeys {
-    /// Derives the keys from the admin token.
-    pub fn new(admin_token: &str) -> Self {
+    /// Derives the keys from the admin token (from its SHA-256 digest, which
+    /// is all [`AdminToken`] keeps).
+    pub(crate) fn new(token: Arc<AdminToken>) -> Self {
         let derive = |label: &[u8]| -> [u8; 32] {
-            let mut mac = HmacSha256::new_from_slice(admin_token.as_bytes())
+            let mut mac = HmacSha256::new_from_slice(token.digest())
                 .expect("HMAC accepts keys of any length");
             mac.update(label);
             mac.finalize().into_bytes().into()
         };
         AdminKeys {
-            token_digest: Sha256::digest(admin_token.as_bytes()).into(),
             session_key: derive(b"hotmart-receiver admin session v1"),
             csrf_key: derive(b"hotmart-receiver admin csrf v1"),
+            token,
         }
     }
 
     /// Whether `candidate` is the admin token, in constant time.
-    pub fn token_matches(&self, candidate: &str) -> bool {
-        let digest: [u8; 32] = Sha256::digest(candidate.as_bytes()).into();
-        bool::from(self.token_digest.ct_eq(&digest))
+    pub(crate) fn token_matches(&self, candidate: &str) -> bool {
+        self.token.matches(candidate.as_bytes())
     }
 
     /// A new session cookie value that expires [`SESSION_LIFETIME`] after `now`.
-    pub fn new_session(&self, now: SystemTime) -> String {
+    pub(crate) fn new_session(&self, now: SystemTime) -> String {
         let expiry = unix_seconds(now).saturating_add(SESSION_LIFETIME.as_secs());
         let expiry = expiry.to_string();
-        format!("v1.{expiry}.{}", hex(&self.mac(&self.session_key, expiry.as_bytes())))
+        format!(
+            "v1.{expiry}.{}",
+            hex(&self.mac(&self.session_key, expiry.as_bytes()))
+        )
     }
 
     /// Whether a session cookie value is authentic and not expired at `now`.
-    pub fn session_is_valid(&self, value: &str, now: SystemTime) -> bool {
+    pub(crate) fn session_is_valid(&self, value: &str, now: SystemTime) -> bool {
         let mut parts = value.split('.');
         let (Some("v1"), Some(expiry), Some(mac), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -152,14 +159,14 @@ impl AdminKeys {
     }
 
     /// The CSRF token that goes with a session cookie value.
-    pub fn csrf_token(&self, session: &str) -> String {
+    pub(crate) fn csrf_token(&self, session: &str) -> String {
         hex(&self.mac(&self.csrf_key, session.as_bytes()))
     }
 
     /// Checks a request's `Authorization` header, then its session cookie.
     /// A present but wrong `Authorization` header refuses the request even
     /// if a cookie is valid: a script with a bad token should hear so.
-    pub fn authenticate(&self, headers: &HeaderMap, now: SystemTime) -> Authentication {
+    pub(crate) fn authenticate(&self, headers: &HeaderMap, now: SystemTime) -> Authentication {
         let mut authorizations = headers.get_all(header::AUTHORIZATION).iter();
         if let Some(authorization) = authorizations.next() {
             let bearer = authorization
@@ -190,7 +197,7 @@ impl AdminKeys {
 }
 
 /// The value of our session cookie in the request, if any.
-pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<&str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -205,8 +212,12 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
 /// the request came through an HTTPS proxy (`X-Forwarded-Proto: https`):
 /// over plain HTTP on a loopback address, a `Secure` cookie would not be
 /// sent back at all.
-pub fn set_session_cookie(value: &str, request: &HeaderMap) -> HeaderValue {
-    let secure = if forwarded_https(request) { "; Secure" } else { "" };
+pub(crate) fn set_session_cookie(value: &str, request: &HeaderMap) -> HeaderValue {
+    let secure = if forwarded_https(request) {
+        "; Secure"
+    } else {
+        ""
+    };
     let cookie = format!(
         "{COOKIE_NAME}={value}; HttpOnly; SameSite=Strict; Path=/admin; Max-Age={}{secure}",
         SESSION_LIFETIME.as_secs()
@@ -215,8 +226,12 @@ pub fn set_session_cookie(value: &str, request: &HeaderMap) -> HeaderValue {
 }
 
 /// The `Set-Cookie` header that ends a session in this browser.
-pub fn clear_session_cookie(request: &HeaderMap) -> HeaderValue {
-    let secure = if forwarded_https(request) { "; Secure" } else { "" };
+pub(crate) fn clear_session_cookie(request: &HeaderMap) -> HeaderValue {
+    let secure = if forwarded_https(request) {
+        "; Secure"
+    } else {
+        ""
+    };
     let cookie =
         format!("{COOKIE_NAME}=; HttpOnly; SameSite=Strict; Path=/admin; Max-Age=0{secure}");
     HeaderValue::from_str(&cookie).expect("an ASCII cookie")
@@ -235,18 +250,22 @@ fn unix_seconds(time: SystemTime) -> u64 {
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
-        let _ = write!(out, "{byte:02x}");
-        out
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const TOKEN: &str = "admin-secret-0123456789";
+
     fn keys() -> AdminKeys {
-        AdminKeys::new("admin-secret")
+        AdminKeys::new(Arc::new(AdminToken::new(TOKEN).unwrap()))
     }
 
     #[test]
@@ -254,21 +273,26 @@ mod tests {
         let now = SystemTime::now();
         let session = keys().new_session(now);
         assert!(keys().session_is_valid(&session, now));
-        assert!(!keys().session_is_valid(&session, now + SESSION_LIFETIME + Duration::from_secs(1)));
+        assert!(
+            !keys().session_is_valid(&session, now + SESSION_LIFETIME + Duration::from_secs(1))
+        );
     }
 
     #[test]
     fn the_cookie_never_contains_the_token() {
         let session = keys().new_session(SystemTime::now());
-        assert!(!session.contains("admin-secret"));
-        assert!(!format!("{:?}", keys()).contains("admin-secret"));
+        assert!(!session.contains(TOKEN));
+        assert!(!format!("{:?}", keys()).contains(TOKEN));
     }
 
     #[test]
     fn changing_the_token_invalidates_sessions() {
         let now = SystemTime::now();
         let session = keys().new_session(now);
-        assert!(!AdminKeys::new("another-secret").session_is_valid(&session, now));
+        let other = AdminKeys::new(Arc::new(
+            AdminToken::new("another-secret-0123456789").unwrap(),
+        ));
+        assert!(!other.session_is_valid(&session, now));
     }
 
     #[test]
@@ -302,9 +326,19 @@ mod tests {
         let now = SystemTime::now();
         let mut headers = HeaderMap::new();
         assert_eq!(keys.authenticate(&headers, now), Authentication::Missing);
-        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer admin-secret"));
-        assert_eq!(keys.authenticate(&headers, now), Authentication::Allowed(Credential::Bearer));
-        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer admin-secreT"));
+        let bearer = format!("Bearer {TOKEN}");
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&bearer).unwrap(),
+        );
+        assert_eq!(
+            keys.authenticate(&headers, now),
+            Authentication::Allowed(Credential::Bearer)
+        );
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer admin-secret-012345678X"),
+        );
         assert_eq!(keys.authenticate(&headers, now), Authentication::Refused);
 
         let session = keys.new_session(now);

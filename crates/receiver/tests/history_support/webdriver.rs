@@ -75,7 +75,10 @@ impl Browser {
             if ready.is_ok_and(|status| status["value"]["ready"] == json!(true)) {
                 break;
             }
-            assert!(started.elapsed() < DEADLINE, "chromedriver did not become ready");
+            assert!(
+                started.elapsed() < DEADLINE,
+                "chromedriver did not become ready"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         // Without these flags Chromium tries the network at start, and this
@@ -110,7 +113,12 @@ impl Browser {
         browser
     }
 
-    async fn request(&self, method: Method, path: &str, body: Option<Value>) -> Result<Value, String> {
+    async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, String> {
         let body = body.map(|b| b.to_string()).unwrap_or_default();
         let request = Request::builder()
             .method(method)
@@ -118,9 +126,18 @@ impl Browser {
             .header("content-type", "application/json")
             .body(Full::new(Bytes::from(body)))
             .unwrap();
-        let response = self.client.request(request).await.map_err(|e| e.to_string())?;
+        let response = self
+            .client
+            .request(request)
+            .await
+            .map_err(|e| e.to_string())?;
         let status = response.status();
-        let bytes = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
         if status.is_success() {
             Ok(value)
@@ -129,9 +146,16 @@ impl Browser {
         }
     }
 
-    async fn command(&self, method: Method, path: &str, body: Option<Value>) -> Result<Value, String> {
+    async fn command(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, String> {
         let path = format!("/session/{}{path}", self.session);
-        self.request(method, &path, body).await.map(|v| v["value"].clone())
+        self.request(method, &path, body)
+            .await
+            .map(|v| v["value"].clone())
     }
 
     /// Opens a URL and waits for the page to load.
@@ -143,13 +167,20 @@ impl Browser {
 
     /// The current URL.
     pub async fn url(&self) -> String {
-        let url = self.command(Method::GET, "/url", None).await.expect("the URL");
+        let url = self
+            .command(Method::GET, "/url", None)
+            .await
+            .expect("the URL");
         url.as_str().unwrap_or_default().to_owned()
     }
 
     async fn find_now(&self, css: &str) -> Option<String> {
         let found = self
-            .command(Method::POST, "/element", Some(json!({ "using": "css selector", "value": css })))
+            .command(
+                Method::POST,
+                "/element",
+                Some(json!({ "using": "css selector", "value": css })),
+            )
             .await
             .ok()?;
         found[ELEMENT_KEY].as_str().map(str::to_owned)
@@ -162,7 +193,11 @@ impl Browser {
             if let Some(id) = self.find_now(css).await {
                 return Element { browser: self, id };
             }
-            assert!(started.elapsed() < DEADLINE, "no element matches {css} on {}", self.url().await);
+            assert!(
+                started.elapsed() < DEADLINE,
+                "no element matches {css} on {}",
+                self.url().await
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -173,19 +208,29 @@ impl Browser {
         let started = Instant::now();
         loop {
             if let Some(body) = self.find_now("body").await {
-                let element = Element { browser: self, id: body };
+                let element = Element {
+                    browser: self,
+                    id: body,
+                };
                 if element.text().await.is_some_and(|t| t.contains(text)) {
                     return;
                 }
             }
-            assert!(started.elapsed() < DEADLINE, "the page never showed {text:?}: {}", self.url().await);
+            assert!(
+                started.elapsed() < DEADLINE,
+                "the page never showed {text:?}: {}",
+                self.url().await
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
     /// Saves a PNG of the viewport.
     pub async fn screenshot(&self, path: &Path) {
-        let png = self.command(Method::GET, "/screenshot", None).await.expect("a screenshot");
+        let png = self
+            .command(Method::GET, "/screenshot", None)
+            .await
+            .expect("a screenshot");
         let png = base64::engine::general_purpose::STANDARD
             .decode(png.as_str().expect("base64 text"))
             .expect("valid base64");
@@ -225,7 +270,10 @@ impl Element<'_> {
     /// Clicks it.
     pub async fn click(&self) {
         let path = format!("/element/{}/click", self.id);
-        self.browser.command(Method::POST, &path, Some(json!({}))).await.expect("a click");
+        self.browser
+            .command(Method::POST, &path, Some(json!({})))
+            .await
+            .expect("a click");
     }
 
     /// Its visible text, or `None` if it went away (the page changed).

@@ -1,4 +1,4 @@
-//! The history page: what Hotmart's dashboard shows, on the seller's side.
+//! The history page (`/admin`): what Hotmart's dashboard shows, on the seller's side.
 //!
 //! `GET /admin` lists the latest deliveries (filtered by state and event,
 //! paged) under a chart of deliveries per minute; `GET /admin/deliveries/{n}`
@@ -18,52 +18,82 @@
 //! | [`pages`] | the HTML templates |
 //! | [`chart`] | the SVG chart |
 
-pub mod auth;
-pub mod chart;
-pub mod pages;
-pub mod routes;
-pub mod view;
+pub(crate) mod auth;
+pub(crate) mod chart;
+pub(crate) mod pages;
+pub(crate) mod routes;
+pub(crate) mod view;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware;
-use axum::response::Response;
-use axum::routing::{get, post};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
 use tokio::sync::Notify;
 
 use crate::store::Store;
 
-pub use auth::AdminKeys;
+pub(crate) use auth::AdminKeys;
 
 /// What the admin pages need.
 #[derive(Clone)]
-pub struct AdminState {
+pub(crate) struct AdminState {
     /// Where the deliveries are.
-    pub store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     /// The keys derived from the admin token.
-    pub keys: AdminKeys,
+    pub(crate) keys: AdminKeys,
     /// Woken after a reprocess so that the worker does not sleep until its
     /// next due row.
-    pub wake: Arc<Notify>,
+    pub(crate) wake: Arc<Notify>,
 }
 
-/// The `/admin` routes, to merge into the receiver's router.
-pub fn router(state: AdminState) -> Router {
+/// The `/admin` routes, to merge into the receiver's router (whatever its
+/// state type).
+pub(crate) fn router<S: Clone + Send + Sync + 'static>(state: AdminState) -> Router<S> {
     let protected = Router::new()
         .route("/admin", get(routes::list))
         .route("/admin/", get(routes::list))
         .route("/admin/deliveries/{number}", get(routes::detail))
-        .route("/admin/deliveries/{number}/reprocess", post(routes::reprocess))
+        .route(
+            "/admin/deliveries/{number}/reprocess",
+            post(routes::reprocess),
+        )
         .route("/admin/reprocess-failed", post(routes::reprocess_failed))
         .route("/admin/logout", post(routes::logout))
-        .route_layer(middleware::from_fn_with_state(state.clone(), routes::require_admin));
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            routes::require_admin,
+        ));
     Router::new()
         .route("/admin/login", get(routes::login_form).post(routes::login))
         .merge(protected)
         .layer(middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// The `/admin` routes of a receiver started without `HOTMART_ADMIN_TOKEN`:
+/// one page that says how to turn the history page on.
+pub(crate) fn disabled<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    async fn off() -> Response {
+        let page = pages::message(
+            "History page off",
+            "Start the receiver with HOTMART_ADMIN_TOKEN set (at least 16 characters, \
+             for example from `openssl rand -hex 32`) to see its deliveries here.",
+            false,
+        );
+        let mut response = (StatusCode::NOT_FOUND, page.into_string()).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        response
+    }
+    Router::new()
+        .route("/admin", any(off))
+        .route("/admin/{*rest}", any(off))
+        .layer(middleware::map_response(security_headers))
 }
 
 /// Headers on every admin answer: no script may run (the pages have none,
@@ -78,9 +108,15 @@ async fn security_headers(mut response: Response) -> Response {
              form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

@@ -14,7 +14,7 @@ use super::view::{DeliveryRow, DetailView, ListView, format_time, pretty_body, u
 
 /// The states the filter offers; the store may hold others, which can still
 /// be typed into the URL.
-pub const STATES: [&str; 4] = ["pending", "processed", "failed", "unparsed"];
+pub(crate) const STATES: [&str; 4] = ["pending", "processed", "failed", "unparsed"];
 
 const STYLE: &str = r#"
 :root { color-scheme: light; --line: #ddd; --muted: #555; }
@@ -120,7 +120,7 @@ fn shorten(text: &str, max: usize) -> String {
 }
 
 /// The login form; `failed` after a wrong token.
-pub fn login(failed: bool) -> Markup {
+pub(crate) fn login(failed: bool) -> Markup {
     layout(
         "Log in",
         None,
@@ -155,7 +155,7 @@ fn reprocess_button(row: &DeliveryRow, csrf: Option<&str>) -> Markup {
 }
 
 /// The list of deliveries with the chart, filters and paging.
-pub fn list(view: &ListView) -> Markup {
+pub(crate) fn list(view: &ListView) -> Markup {
     let csrf = view.csrf.as_deref();
     let query = &view.query;
     layout(
@@ -252,7 +252,7 @@ pub fn list(view: &ListView) -> Markup {
 }
 
 /// One delivery: the body, what the parser understood, problems, attempts.
-pub fn detail(view: &DetailView) -> Markup {
+pub(crate) fn detail(view: &DetailView) -> Markup {
     let csrf = view.csrf.as_deref();
     let delivery = &view.delivery;
     let row = &delivery.row;
@@ -333,7 +333,7 @@ pub fn detail(view: &DetailView) -> Markup {
 }
 
 /// A short page for errors a person may meet (not found, bad CSRF).
-pub fn message(title: &str, text: &str, signed_in: bool) -> Markup {
+pub(crate) fn message(title: &str, text: &str, signed_in: bool) -> Markup {
     layout(
         title,
         None,
@@ -349,7 +349,7 @@ pub fn message(title: &str, text: &str, signed_in: bool) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::admin::view::{ChartData, DeliveryDetail, ListQuery};
+    use crate::http::history::view::{ChartData, DeliveryDetail, ListQuery};
 
     const SCRIPT: &str = "<script>alert(1)</script>";
 
@@ -369,10 +369,17 @@ mod tests {
     fn the_list_escapes_what_hotmart_sent() {
         let view = ListView {
             rows: vec![row("failed")],
-            query: ListQuery { event: Some(SCRIPT.to_owned()), ..ListQuery::default() },
+            query: ListQuery {
+                event: Some(SCRIPT.to_owned()),
+                ..ListQuery::default()
+            },
             has_older: true,
             csrf: Some("c5rf".to_owned()),
-            chart: ChartData { from_ms: 0, minutes: 60, counts: vec![] },
+            chart: ChartData {
+                from_ms: 0,
+                minutes: 60,
+                counts: vec![],
+            },
             notice: None,
         };
         let html = list(&view).into_string();
@@ -383,28 +390,47 @@ mod tests {
         assert!(html.contains("/admin?event=%3Cscript%3Ealert%281%29%3C%2Fscript%3E&amp;page=1"));
         // Failed rows get a Reprocess form with the CSRF token.
         assert!(html.contains(r#"action="/admin/deliveries/7/reprocess""#));
-        assert_eq!(html.matches(r#"name="csrf" value="c5rf""#).count(), 3, "logout, all failed, one row");
+        assert_eq!(
+            html.matches(r#"name="csrf" value="c5rf""#).count(),
+            3,
+            "logout, all failed, one row"
+        );
     }
 
     #[test]
     fn only_failed_and_unparsed_rows_can_be_reprocessed() {
-        for (state, button) in [("failed", true), ("unparsed", true), ("processed", false), ("pending", false)] {
+        for (state, button) in [
+            ("failed", true),
+            ("unparsed", true),
+            ("processed", false),
+            ("pending", false),
+        ] {
             let view = ListView {
                 rows: vec![row(state)],
                 query: ListQuery::default(),
                 has_older: false,
                 csrf: None,
-                chart: ChartData { from_ms: 0, minutes: 60, counts: vec![] },
+                chart: ChartData {
+                    from_ms: 0,
+                    minutes: 60,
+                    counts: vec![],
+                },
                 notice: None,
             };
             let html = list(&view).into_string();
-            assert_eq!(html.contains("/admin/deliveries/7/reprocess"), button, "{state}");
+            assert_eq!(
+                html.contains("/admin/deliveries/7/reprocess"),
+                button,
+                "{state}"
+            );
         }
     }
 
     #[test]
     fn the_delivery_page_escapes_the_body() {
-        let body = format!(r#"{{"id":"e1","event":"PURCHASE_APPROVED","version":"2.0.0","data":{{"buyer":{{"name":"{SCRIPT}"}}}}}}"#);
+        let body = format!(
+            r#"{{"id":"e1","event":"PURCHASE_APPROVED","version":"2.0.0","data":{{"buyer":{{"name":"{SCRIPT}"}}}}}}"#
+        );
         let view = DetailView {
             delivery: DeliveryDetail {
                 row: row("unparsed"),
@@ -419,6 +445,8 @@ mod tests {
         };
         let html = detail(&view).into_string();
         assert!(!html.contains("<script>"), "{html}");
-        assert!(html.contains("&quot;name&quot;: &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;"));
+        assert!(
+            html.contains("&quot;name&quot;: &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;")
+        );
     }
 }

@@ -31,7 +31,7 @@ fn colour(outcome: &str, index: usize) -> &'static str {
 }
 
 /// Draws the chart.
-pub fn chart(data: &ChartData) -> Markup {
+pub(crate) fn chart(data: &ChartData) -> Markup {
     let minutes = data.minutes.max(1);
     // minute index -> outcome -> count; outcomes in a stable order.
     let mut outcomes: Vec<&str> = Vec::new();
@@ -48,7 +48,9 @@ pub fn chart(data: &ChartData) -> Markup {
         if !outcomes.contains(&count.outcome.as_str()) {
             outcomes.push(&count.outcome);
         }
-        bars.entry(index).or_default().push((&count.outcome, count.count));
+        bars.entry(index)
+            .or_default()
+            .push((&count.outcome, count.count));
         *totals.entry(&count.outcome).or_default() += count.count;
     }
     outcomes.sort_by_key(|o| order(o));
@@ -188,7 +190,7 @@ fn fmt(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::admin::view::MinuteCount;
+    use crate::http::history::view::MinuteCount;
 
     fn count(minute: i64, outcome: &str, count: u64) -> MinuteCount {
         MinuteCount {
@@ -203,7 +205,11 @@ mod tests {
         let data = ChartData {
             from_ms: 0,
             minutes: 60,
-            counts: vec![count(1, "processed", 3), count(1, "failed", 1), count(5, "processed", 2)],
+            counts: vec![
+                count(1, "processed", 3),
+                count(1, "failed", 1),
+                count(5, "processed", 2),
+            ],
         };
         let svg = chart(&data).into_string();
         // Three bars plus two legend squares.
@@ -218,7 +224,11 @@ mod tests {
         let data = ChartData {
             from_ms: 60 * MINUTE_MS,
             minutes: 10,
-            counts: vec![count(0, "processed", 3), count(70, "processed", 1), count(61, "x", 1)],
+            counts: vec![
+                count(0, "processed", 3),
+                count(70, "processed", 1),
+                count(61, "x", 1),
+            ],
         };
         let svg = chart(&data).into_string();
         assert!(svg.contains(": 1 x"));
@@ -239,7 +249,11 @@ mod tests {
 
     #[test]
     fn an_empty_period_says_so() {
-        let data = ChartData { from_ms: 0, minutes: 180, counts: vec![] };
+        let data = ChartData {
+            from_ms: 0,
+            minutes: 180,
+            counts: vec![],
+        };
         let svg = chart(&data).into_string();
         assert!(svg.contains("No deliveries in this period."));
         assert_eq!(time_ticks(0, 180).len(), 6);

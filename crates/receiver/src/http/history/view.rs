@@ -7,80 +7,80 @@ use hotmart_webhook::{Timestamp, Webhook};
 
 /// One line of the deliveries list.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DeliveryRow {
+pub(crate) struct DeliveryRow {
     /// The delivery's number in the store: its page is `/admin/deliveries/{number}`.
-    pub number: i64,
+    pub(crate) number: i64,
     /// When it was received, in epoch milliseconds.
-    pub received_at_ms: i64,
+    pub(crate) received_at_ms: i64,
     /// The event name, when the body named one.
-    pub event: Option<String>,
+    pub(crate) event: Option<String>,
     /// The transaction, or else the event id: what a seller searches for.
-    pub reference: Option<String>,
+    pub(crate) reference: Option<String>,
     /// How its processing went, in words: delivered, the last error,
     /// waiting, not parsable.
-    pub outcome: String,
+    pub(crate) outcome: String,
     /// Where it is in processing (`pending`, `processed`, `failed`, …).
-    pub state: String,
+    pub(crate) state: String,
     /// How many processing attempts it had.
-    pub attempts: u32,
+    pub(crate) attempts: u32,
 }
 
 impl DeliveryRow {
     /// Whether the page offers to reprocess it: failed and unparsed
     /// deliveries (an unparsed one may parse after an upgrade).
-    pub fn can_reprocess(&self) -> bool {
+    pub(crate) fn can_reprocess(&self) -> bool {
         self.state == "failed" || self.state == "unparsed"
     }
 }
 
 /// One processing attempt.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AttemptView {
+pub(crate) struct AttemptView {
     /// 1 for the first attempt.
-    pub number: u32,
+    pub(crate) number: u32,
     /// When it started, in epoch milliseconds.
-    pub started_at_ms: i64,
+    pub(crate) started_at_ms: i64,
     /// When it finished, if it did.
-    pub finished_at_ms: Option<i64>,
+    pub(crate) finished_at_ms: Option<i64>,
     /// `success`, `failure`, …
-    pub outcome: String,
+    pub(crate) outcome: String,
     /// The status code or the error text (never a secret: the store keeps
     /// none).
-    pub detail: Option<String>,
+    pub(crate) detail: Option<String>,
 }
 
 /// Everything a delivery's page shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DeliveryDetail {
+pub(crate) struct DeliveryDetail {
     /// The list's line for it.
-    pub row: DeliveryRow,
+    pub(crate) row: DeliveryRow,
     /// Its idempotency key.
-    pub key: String,
+    pub(crate) key: String,
     /// `webhook` or `reconcile`.
-    pub source: String,
+    pub(crate) source: String,
     /// The stored body (hottok masked), or `None` once pruned.
-    pub body: Option<Vec<u8>>,
+    pub(crate) body: Option<Vec<u8>>,
     /// What the parser found odd but tolerated, or why it could not parse.
-    pub problems: Vec<String>,
+    pub(crate) problems: Vec<String>,
     /// Every processing attempt, oldest first.
-    pub attempts: Vec<AttemptView>,
+    pub(crate) attempts: Vec<AttemptView>,
 }
 
 /// The filters and page of the list, as they travel in the query string.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ListQuery {
+pub(crate) struct ListQuery {
     /// Only deliveries in this state.
-    pub state: Option<String>,
+    pub(crate) state: Option<String>,
     /// Only deliveries of this event.
-    pub event: Option<String>,
+    pub(crate) event: Option<String>,
     /// The page, 0 for the newest.
-    pub page: u32,
+    pub(crate) page: u32,
 }
 
 impl ListQuery {
     /// Reads `state`, `event` and `page` from a query string; empty values
     /// mean "any", and anything unreadable is ignored.
-    pub fn parse(query: Option<&str>) -> Self {
+    pub(crate) fn parse(query: Option<&str>) -> Self {
         let mut parsed = ListQuery::default();
         for (name, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
             let value = value.trim();
@@ -95,7 +95,7 @@ impl ListQuery {
     }
 
     /// The query string of the same filters on another page.
-    pub fn href(&self, page: u32) -> String {
+    pub(crate) fn href(&self, page: u32) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
         if let Some(state) = &self.state {
             query.append_pair("state", state);
@@ -116,67 +116,67 @@ impl ListQuery {
 }
 
 /// The deepest page the list goes to: beyond it, narrow the filters.
-pub const MAX_PAGE: u32 = 10_000;
+pub(crate) const MAX_PAGE: u32 = 10_000;
 
 /// Deliveries of one outcome received in one minute.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MinuteCount {
+pub(crate) struct MinuteCount {
     /// The start of the minute, in epoch milliseconds.
-    pub minute_ms: i64,
+    pub(crate) minute_ms: i64,
     /// The outcome counted.
-    pub outcome: String,
+    pub(crate) outcome: String,
     /// How many.
-    pub count: u64,
+    pub(crate) count: u64,
 }
 
 /// The chart's data: `minutes` minutes from `from_ms`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ChartData {
+pub(crate) struct ChartData {
     /// The start of the first minute shown, in epoch milliseconds.
-    pub from_ms: i64,
+    pub(crate) from_ms: i64,
     /// How many minutes are shown.
-    pub minutes: u32,
+    pub(crate) minutes: u32,
     /// The counts; minutes without deliveries are simply absent.
-    pub counts: Vec<MinuteCount>,
+    pub(crate) counts: Vec<MinuteCount>,
 }
 
 /// The list page.
 #[derive(Clone, Debug)]
-pub struct ListView {
+pub(crate) struct ListView {
     /// The newest deliveries that match, at most one page.
-    pub rows: Vec<DeliveryRow>,
+    pub(crate) rows: Vec<DeliveryRow>,
     /// The filters and page shown.
-    pub query: ListQuery,
+    pub(crate) query: ListQuery,
     /// Whether an older page exists.
-    pub has_older: bool,
+    pub(crate) has_older: bool,
     /// The CSRF token for the forms, `None` for bearer requests.
-    pub csrf: Option<String>,
+    pub(crate) csrf: Option<String>,
     /// The chart above the list.
-    pub chart: ChartData,
+    pub(crate) chart: ChartData,
     /// A line to show once, after an action (`?requeued=3`).
-    pub notice: Option<String>,
+    pub(crate) notice: Option<String>,
 }
 
 /// A delivery's page.
 #[derive(Clone, Debug)]
-pub struct DetailView {
+pub(crate) struct DetailView {
     /// The delivery.
-    pub delivery: DeliveryDetail,
+    pub(crate) delivery: DeliveryDetail,
     /// The CSRF token for the forms, `None` for bearer requests.
-    pub csrf: Option<String>,
+    pub(crate) csrf: Option<String>,
     /// A line to show once, after an action.
-    pub notice: Option<String>,
+    pub(crate) notice: Option<String>,
 }
 
 /// A time as people read it: `2026-11-29 23:24:02 UTC`.
-pub fn format_time(ms: i64) -> String {
+pub(crate) fn format_time(ms: i64) -> String {
     let iso = Timestamp::from_millis(ms).to_string();
     format!("{} UTC", iso.trim_end_matches('Z').replacen('T', " ", 1))
 }
 
 /// The stored body made readable: JSON pretty-printed, a form one
 /// `name = value` per line, anything else as (lossy) text.
-pub fn pretty_body(body: &[u8]) -> String {
+pub(crate) fn pretty_body(body: &[u8]) -> String {
     let json = serde_json::from_slice::<serde_json::Value>(body).ok();
     if let Some(pretty) = json.and_then(|value| serde_json::to_string_pretty(&value).ok()) {
         return pretty;
@@ -196,7 +196,7 @@ pub fn pretty_body(body: &[u8]) -> String {
 
 /// What the parser understood of a body, as label and value pairs, or the
 /// parser's error.
-pub fn understood(body: &[u8]) -> Result<Vec<(&'static str, String)>, String> {
+pub(crate) fn understood(body: &[u8]) -> Result<Vec<(&'static str, String)>, String> {
     let webhook = hotmart_webhook::parse(body).map_err(|e| e.to_string())?;
     Ok(summarize(&webhook))
 }
@@ -207,7 +207,12 @@ fn summarize(webhook: &Webhook<'_>) -> Vec<(&'static str, String)> {
         ("Event", webhook.event_name().to_owned()),
         (
             "Known to this receiver",
-            if webhook.is_known() { "yes" } else { "no (stored as is)" }.to_owned(),
+            if webhook.is_known() {
+                "yes"
+            } else {
+                "no (stored as is)"
+            }
+            .to_owned(),
         ),
     ];
     if let Some(id) = webhook.id() {
@@ -228,7 +233,10 @@ fn summarize(webhook: &Webhook<'_>) -> Vec<(&'static str, String)> {
     }
     if let Some(price) = webhook.price() {
         let currency = price.currency_value.as_ref().map_or("", |c| c.as_ref());
-        fields.push(("Price", format!("{} {currency}", price.value).trim_end().to_owned()));
+        fields.push((
+            "Price",
+            format!("{} {currency}", price.value).trim_end().to_owned(),
+        ));
     }
     if let Some(code) = webhook.subscriber_code() {
         fields.push(("Subscriber", code.to_owned()));
@@ -265,7 +273,10 @@ mod tests {
     #[test]
     fn json_bodies_are_pretty_printed_and_forms_split() {
         assert_eq!(pretty_body(br#"{"a":1}"#), "{\n  \"a\": 1\n}");
-        assert_eq!(pretty_body(b"status=approved&name=Ana+B"), "status = approved\nname = Ana B");
+        assert_eq!(
+            pretty_body(b"status=approved&name=Ana+B"),
+            "status = approved\nname = Ana B"
+        );
         assert_eq!(pretty_body(b"not json"), "not json");
     }
 }
