@@ -9,8 +9,8 @@
 //!   `token`) and get a session cookie, `HttpOnly; SameSite=Strict;
 //!   Path=/admin`. Every form that changes something carries a CSRF token.
 //!
-//! The session cookie is stateless: `v1.<expiry>.<mac>`, where `mac` is an
-//! HMAC-SHA256 of the expiry keyed by a key derived from the admin token. So
+//! The session cookie is stateless: `v1.<expiry>.<nonce>.<mac>`, where
+//! `mac` is an HMAC-SHA256 of the expiry and nonce keyed by a key derived from the admin token. So
 //! the token itself is never in the cookie; every receiver instance that has
 //! the same token accepts the cookie (no session table to share); and
 //! changing the token logs everyone out. The price of statelessness: logging
@@ -24,6 +24,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -130,29 +131,37 @@ impl AdminKeys {
         self.token.matches(candidate.as_bytes())
     }
 
-    /// A new session cookie value that expires [`SESSION_LIFETIME`] after `now`.
+    /// A new session cookie value that expires [`SESSION_LIFETIME`] after
+    /// `now`. Each login gets its own (a nonce), so each has its own CSRF
+    /// token.
     pub(crate) fn new_session(&self, now: SystemTime) -> String {
+        static LOGINS: AtomicU64 = AtomicU64::new(0);
         let expiry = unix_seconds(now).saturating_add(SESSION_LIFETIME.as_secs());
-        let expiry = expiry.to_string();
+        let nanos = now
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let nonce = (u64::from(nanos) << 20) ^ LOGINS.fetch_add(1, Ordering::Relaxed);
+        let signed = format!("{expiry}.{nonce:x}");
         format!(
-            "v1.{expiry}.{}",
-            hex(&self.mac(&self.session_key, expiry.as_bytes()))
+            "v1.{signed}.{}",
+            hex(&self.mac(&self.session_key, signed.as_bytes()))
         )
     }
 
     /// Whether a session cookie value is authentic and not expired at `now`.
     pub(crate) fn session_is_valid(&self, value: &str, now: SystemTime) -> bool {
-        let mut parts = value.split('.');
-        let (Some("v1"), Some(expiry), Some(mac), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let Some(("v1", rest)) = value.split_once('.') else {
             return false;
         };
-        let expected = hex(&self.mac(&self.session_key, expiry.as_bytes()));
+        let Some((signed, mac)) = rest.rsplit_once('.') else {
+            return false;
+        };
+        let expected = hex(&self.mac(&self.session_key, signed.as_bytes()));
         if !bool::from(expected.as_bytes().ct_eq(mac.as_bytes())) {
             return false;
         }
         // Only an authentic expiry is worth reading.
+        let expiry = signed.split('.').next().unwrap_or("");
         expiry
             .parse::<u64>()
             .is_ok_and(|expiry| unix_seconds(now) < expiry)
@@ -300,10 +309,18 @@ mod tests {
         let now = SystemTime::now();
         let session = keys().new_session(now);
         let mac = session.rsplit('.').next().unwrap();
-        let forged = format!("v1.99999999999.{mac}");
+        let nonce = session.split('.').nth(2).unwrap();
+        let forged = format!("v1.99999999999.{nonce}.{mac}");
         assert!(!keys().session_is_valid(&forged, now));
+        assert!(!keys().session_is_valid(&format!("v1.{mac}"), now));
         assert!(!keys().session_is_valid("v1.1.2.3", now));
         assert!(!keys().session_is_valid("", now));
+    }
+
+    #[test]
+    fn two_logins_at_the_same_instant_get_different_sessions() {
+        let now = SystemTime::now();
+        assert_ne!(keys().new_session(now), keys().new_session(now));
     }
 
     #[test]
