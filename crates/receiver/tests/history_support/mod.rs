@@ -28,7 +28,7 @@ pub const ADMIN_TOKEN: &str = "admin-token-for-the-history-tests";
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
 /// Fails every delivery whose transaction starts with `HPFAIL` while
-/// `failing` is set.
+/// `failing` is set, and those starting with `HPDOWN` always.
 #[derive(Clone, Default)]
 pub struct FailOnDemand {
     pub failing: Arc<AtomicBool>,
@@ -50,7 +50,10 @@ impl Processor for FailOnDemand {
         let fail = webhook
             .transaction()
             .is_some_and(|t| t.starts_with("HPFAIL"));
-        if fail && self.failing.load(Ordering::SeqCst) {
+        let down = webhook
+            .transaction()
+            .is_some_and(|t| t.starts_with("HPDOWN"));
+        if down || (fail && self.failing.load(Ordering::SeqCst)) {
             Err(Refused)
         } else {
             Ok(())

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
 /// The WebDriver id of an element.
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecc";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// Where Chromium and chromedriver are, or why the browser test cannot run.
 pub fn find_browser() -> Result<(PathBuf, PathBuf), String> {
@@ -174,28 +174,31 @@ impl Browser {
         url.as_str().unwrap_or_default().to_owned()
     }
 
-    async fn find_now(&self, css: &str) -> Option<String> {
+    async fn find_now(&self, css: &str) -> Result<String, String> {
         let found = self
             .command(
                 Method::POST,
                 "/element",
                 Some(json!({ "using": "css selector", "value": css })),
             )
-            .await
-            .ok()?;
-        found[ELEMENT_KEY].as_str().map(str::to_owned)
+            .await?;
+        found[ELEMENT_KEY]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("no element id in {found}"))
     }
 
     /// Waits until an element matching `css` exists, and returns it.
     pub async fn find(&self, css: &str) -> Element<'_> {
         let started = Instant::now();
         loop {
-            if let Some(id) = self.find_now(css).await {
-                return Element { browser: self, id };
-            }
+            let error = match self.find_now(css).await {
+                Ok(id) => return Element { browser: self, id },
+                Err(error) => error,
+            };
             assert!(
                 started.elapsed() < DEADLINE,
-                "no element matches {css} on {}",
+                "no element matches {css} on {}: {error}",
                 self.url().await
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -207,7 +210,7 @@ impl Browser {
     pub async fn wait_for_text(&self, text: &str) {
         let started = Instant::now();
         loop {
-            if let Some(body) = self.find_now("body").await {
+            if let Ok(body) = self.find_now("body").await {
                 let element = Element {
                     browser: self,
                     id: body,

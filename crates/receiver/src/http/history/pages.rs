@@ -33,6 +33,8 @@ table { border-collapse: collapse; width: 100%; background: #fff; }
 th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); white-space: nowrap; }
 th { font-weight: 600; color: var(--muted); font-size: .85rem; }
 td.num { text-align: right; }
+td.outcome { white-space: normal; min-width: 9rem; }
+td form.inline button { padding: .15rem .5rem; font-size: .85rem; }
 .state { font-size: .8rem; padding: .05rem .4rem; border-radius: 3px; background: #eceff1; }
 .state-processed { background: #e8f5e9; color: #1b5e20; }
 .state-failed { background: #ffebee; color: #b71c1c; }
@@ -222,7 +224,7 @@ pub(crate) fn list(view: &ListView) -> Markup {
                                     }
                                     td data-label="Event" { (row.event.as_deref().unwrap_or("—")) }
                                     td data-label="Transaction or id" { (row.reference.as_deref().unwrap_or("—")) }
-                                    td data-label="Outcome" title=(row.outcome) { (shorten(&row.outcome, 48)) }
+                                    td.outcome data-label="Outcome" title=(row.outcome) { (shorten(&row.outcome, 48)) }
                                     td data-label="State" { (state_badge(&row.state)) }
                                     td.num data-label="Attempts" { (row.attempts) }
                                     td {

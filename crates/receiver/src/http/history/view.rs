@@ -168,9 +168,9 @@ pub(crate) struct DetailView {
     pub(crate) notice: Option<String>,
 }
 
-/// A time as people read it: `2026-11-29 23:24:02 UTC`.
+/// A time as people read it, to the second: `2026-11-29 23:24:02 UTC`.
 pub(crate) fn format_time(ms: i64) -> String {
-    let iso = Timestamp::from_millis(ms).to_string();
+    let iso = Timestamp::from_millis(ms - ms.rem_euclid(1000)).to_string();
     format!("{} UTC", iso.trim_end_matches('Z').replacen('T', " ", 1))
 }
 
@@ -268,6 +268,7 @@ mod tests {
     #[test]
     fn times_read_as_utc() {
         assert_eq!(format_time(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(format_time(1_999), "1970-01-01 00:00:01 UTC");
     }
 
     #[test]
