@@ -241,7 +241,8 @@ impl Browser {
         std::fs::write(path, png).expect("screenshot written");
     }
 
-    /// Ends the browser session (dropping the [`Browser`] stops chromedriver).
+    /// Ends the browser session and stops chromedriver (dropping the
+    /// [`Browser`] does the same, also when a test fails midway).
     pub async fn quit(self) {
         let _ = self.command(Method::DELETE, "", None).await;
     }
@@ -249,6 +250,23 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // Close Chromium through chromedriver first (killing chromedriver
+        // alone would leave the browser running). Plain blocking I/O: Drop
+        // cannot await, and a second DELETE after `quit` is harmless.
+        if !self.session.is_empty() {
+            let address = self.base.trim_start_matches("http://").to_owned();
+            if let Ok(mut stream) = std::net::TcpStream::connect(&address) {
+                use std::io::{Read, Write};
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                let request = format!(
+                    "DELETE /session/{} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n",
+                    self.session
+                );
+                if stream.write_all(request.as_bytes()).is_ok() {
+                    let _ = stream.read_to_end(&mut Vec::new());
+                }
+            }
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
