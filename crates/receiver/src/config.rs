@@ -53,7 +53,8 @@ impl AdminToken {
 /// HTTP timeouts and limits.
 #[derive(Clone, Debug)]
 pub struct Limits {
-    /// A client must send its whole request head within this (slowloris).
+    /// A client must send its whole request head within this (slowloris);
+    /// it is also how long an idle keep-alive connection stays open.
     pub header_read: Duration,
     /// A request (head to answer) must finish within this: `408`.
     pub request: Duration,
@@ -127,8 +128,8 @@ impl Config {
     /// How long a worker holds a row: longer than any attempt can take, so
     /// a row is never handed to two workers while the first still works.
     pub fn lease(&self) -> Duration {
-        self.forward
-            .as_ref()
-            .map_or(Duration::from_secs(60), |f| f.timeout + Duration::from_secs(60))
+        self.forward.as_ref().map_or(Duration::from_secs(60), |f| {
+            f.timeout + Duration::from_secs(60)
+        })
     }
 }

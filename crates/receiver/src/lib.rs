@@ -73,7 +73,9 @@ pub struct Server {
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Server").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Server")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -120,10 +122,21 @@ impl Server {
                 .await?
             }
         };
-        let sink: Arc<dyn Sink> = match (self.sink, &config.forward) {
-            (Some(sink), _) => sink,
-            (None, Some(forward)) => Arc::new(ForwardSink::new(forward.clone())),
-            (None, None) => Arc::new(ProcessorSink(LogProcessor)),
+        let (sink, sink_description): (Arc<dyn Sink>, String) = match (self.sink, &config.forward) {
+            (Some(sink), _) => {
+                let description = sink.describe();
+                (sink, description)
+            }
+            (None, Some(forward)) => {
+                let sink = ForwardSink::new(forward.clone());
+                let description = sink.describe();
+                (Arc::new(sink), description)
+            }
+            (None, None) => (
+                Arc::new(ProcessorSink(LogProcessor)),
+                "logging only: no HOTMART_FORWARD_URL, so deliveries are marked processed once logged"
+                    .to_owned(),
+            ),
         };
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let local_addr = listener.local_addr()?;
@@ -161,12 +174,15 @@ impl Server {
             platform = http::PLATFORM,
             address = %local_addr,
             backend = store.backend(),
-            sink = %sink.describe(),
+            sink = %sink_description,
             admin = config.admin_token.is_some(),
-            "receiver started"
+            "receiver started; listening on {local_addr}"
         );
         if config.admin_token.is_none() {
-            tracing::warn!(platform = http::PLATFORM, "no HOTMART_ADMIN_TOKEN: the admin routes answer 401");
+            tracing::warn!(
+                platform = http::PLATFORM,
+                "no HOTMART_ADMIN_TOKEN: the admin routes answer 401"
+            );
         }
         let mut http_stop = stop_rx;
         let limits = config.limits.clone();
@@ -195,7 +211,12 @@ async fn retention(store: Arc<dyn Store>, days: u32, mut stop: watch::Receiver<b
     loop {
         let before = store::now_ms() - i64::from(days) * 86_400_000;
         match store.prune_bodies(before).await {
-            Ok(n) => tracing::info!(platform = "HOTMART", pruned = n, days, "retention: bodies of processed rows deleted"),
+            Ok(n) => tracing::info!(
+                platform = "HOTMART",
+                pruned = n,
+                days,
+                "retention: bodies of processed rows deleted"
+            ),
             Err(e) => tracing::error!(platform = "HOTMART", error = %e, "retention failed"),
         }
         tokio::select! {

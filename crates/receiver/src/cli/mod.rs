@@ -88,7 +88,24 @@ pub(crate) struct Usage(pub(crate) String);
 
 /// The binary's entry point.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // One line: the first of clap's message, without the usage.
+            let text = e.to_string();
+            let line = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!(
+                "hotmart-receiver: {} (see --help)",
+                line.trim_start_matches("error: ")
+            );
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            // --help, --version
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -105,7 +122,9 @@ pub fn main() -> ExitCode {
                 limit,
                 json,
             }) => commands::list(&cli.settings, state, event, limit, json).await,
-            Command::Deliveries(Deliveries::Show { id }) => commands::show(&cli.settings, &id).await,
+            Command::Deliveries(Deliveries::Show { id }) => {
+                commands::show(&cli.settings, &id).await
+            }
             Command::Replay { ids, state, since } => {
                 commands::replay(&cli.settings, ids, state, since).await
             }

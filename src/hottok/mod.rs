@@ -7,13 +7,19 @@
 //!
 //! [`Hottok::matches`] documents what the constant-time comparison hides.
 
+pub(crate) mod find;
+mod mask;
+
+pub use mask::mask_hottok;
+
 use std::env::{self, VarError};
 use std::error::Error;
 use std::fmt;
 use std::str::FromStr;
 
 use http::HeaderName;
-use subtle::{Choice, ConstantTimeEq};
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use zeroize::{Zeroize, Zeroizing};
 
 /// The header that carries the hottok: `x-hotmart-hottok`.
 ///
@@ -40,48 +46,85 @@ pub const MAX_HOTTOK_LEN: usize = 128;
 const WORDS: usize = MAX_HOTTOK_LEN / 8;
 const _: () = assert!(MAX_HOTTOK_LEN % 8 == 0);
 
-/// One accepted token, zero-padded to [`MAX_HOTTOK_LEN`] and stored as words.
+/// A token zero-padded to [`MAX_HOTTOK_LEN`] bytes, held as little-endian
+/// words, with its length. Zeroized when dropped.
 #[derive(Clone)]
-struct Token {
+struct Padded {
     words: [u64; WORDS],
     len: u64,
 }
 
-impl Token {
-    fn new(secret: &str) -> Result<Token, InvalidHottok> {
-        let bytes = secret.as_bytes();
-        if bytes.is_empty() {
-            return Err(InvalidHottok(Invalid::Empty));
-        }
-        if bytes.len() > MAX_HOTTOK_LEN {
-            return Err(InvalidHottok(Invalid::TooLong(bytes.len())));
-        }
-        if let Some(position) = bytes.iter().position(|b| !is_visible_ascii(*b)) {
-            return Err(InvalidHottok(Invalid::NotVisibleAscii(position)));
-        }
-        Ok(Token {
-            words: pad(bytes),
+impl Padded {
+    /// Pads `bytes` (at most [`MAX_HOTTOK_LEN`]): the words are read straight
+    /// from the slice, and those past its end stay zero. Branches on the
+    /// length of `bytes` only.
+    fn new(bytes: &[u8]) -> Padded {
+        debug_assert!(bytes.len() <= MAX_HOTTOK_LEN);
+        let mut padded = Padded {
+            words: [0; WORDS],
             len: bytes.len() as u64,
-        })
+        };
+        let chunks = bytes.chunks_exact(8);
+        let tail = chunks.remainder();
+        let full = chunks.len();
+        for (word, chunk) in padded.words.iter_mut().zip(chunks) {
+            let mut eight = [0u8; 8];
+            eight.copy_from_slice(chunk);
+            *word = u64::from_le_bytes(eight);
+        }
+        for (k, b) in tail.iter().enumerate() {
+            padded.words[full] |= u64::from(*b) << (8 * k);
+        }
+        padded
+    }
+
+    /// Equal lengths and equal padded words, in constant time: every word
+    /// is compared, whatever the lengths.
+    fn ct_eq(&self, other: &Padded) -> Choice {
+        self.words[..].ct_eq(&other.words[..]) & self.len.ct_eq(&other.len)
     }
 }
 
-/// Copies `bytes` (at most [`MAX_HOTTOK_LEN`]) into zero-padded words.
-fn pad(bytes: &[u8]) -> [u64; WORDS] {
-    let mut padded = [0u8; MAX_HOTTOK_LEN];
-    padded[..bytes.len()].copy_from_slice(bytes);
-    let mut words = [0u64; WORDS];
-    for (word, chunk) in words.iter_mut().zip(padded.chunks_exact(8)) {
-        let mut eight = [0u8; 8];
-        eight.copy_from_slice(chunk);
-        *word = u64::from_le_bytes(eight);
+impl Drop for Padded {
+    fn drop(&mut self) {
+        self.words.zeroize();
+        self.len.zeroize();
     }
-    words
+}
+
+/// One accepted token: checked, then padded.
+fn token(secret: &str) -> Result<Padded, InvalidHottok> {
+    let bytes = secret.as_bytes();
+    if bytes.is_empty() {
+        return Err(InvalidHottok(Invalid::Empty));
+    }
+    if bytes.len() > MAX_HOTTOK_LEN {
+        return Err(InvalidHottok(Invalid::TooLong(bytes.len())));
+    }
+    if let Some(position) = bytes.iter().position(|b| !is_visible_ascii(*b)) {
+        return Err(InvalidHottok(Invalid::NotVisibleAscii(position)));
+    }
+    Ok(Padded::new(bytes))
 }
 
 /// `true` for the bytes a hottok may contain: visible ASCII, `0x21..=0x7E`.
 pub(crate) fn is_visible_ascii(b: u8) -> bool {
     (0x21..=0x7E).contains(&b)
+}
+
+/// Which of the accepted tokens a candidate matched: see
+/// [`Hottok::verify`] and [`Verified::token`](crate::Verified::token).
+///
+/// During a change-over, once no delivery has matched
+/// [`Previous`](MatchedToken::Previous) for longer than Hotmart retries (a
+/// few days), the previous token can be dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MatchedToken {
+    /// The token given to [`Hottok::new`] (or [`SECRET_ENV_VAR`]).
+    Current,
+    /// The token given to [`Hottok::with_previous`] (or
+    /// [`PREVIOUS_SECRET_ENV_VAR`]).
+    Previous,
 }
 
 /// The hottok (or, during a change-over, the hottoks) that a receiver accepts.
@@ -93,8 +136,10 @@ pub(crate) fn is_visible_ascii(b: u8) -> bool {
 ///
 /// It has no `Display`, no `PartialEq` and no `Serialize`, and its `Debug`
 /// output is `Hottok(<redacted>)`, so it cannot leak through a log line or a
-/// careless comparison. [`Hottok::matches`] says what its comparison hides
-/// from timing.
+/// careless comparison. Its bytes are zeroized when it is dropped (they sit
+/// in one heap allocation that is never moved; the strings it was built from
+/// are the caller's to clear). [`Hottok::matches`] says what its comparison
+/// hides from timing.
 ///
 /// ```
 /// use hotmart_webhook::Hottok;
@@ -110,7 +155,13 @@ pub(crate) fn is_visible_ascii(b: u8) -> bool {
 /// ```
 #[derive(Clone)]
 pub struct Hottok {
-    tokens: Vec<Token>,
+    tokens: Box<Tokens>,
+}
+
+#[derive(Clone)]
+struct Tokens {
+    current: Padded,
+    previous: Option<Padded>,
 }
 
 impl Hottok {
@@ -135,24 +186,28 @@ impl Hottok {
     /// ```
     pub fn new(secret: &str) -> Result<Hottok, InvalidHottok> {
         Ok(Hottok {
-            tokens: vec![Token::new(secret)?],
+            tokens: Box::new(Tokens {
+                current: token(secret)?,
+                previous: None,
+            }),
         })
     }
 
     /// Also accepts `previous`, for a change-over: while Hotmart may still
-    /// send the old token, both are accepted. Same rules as [`Hottok::new`].
+    /// send the old token, both are accepted. Same rules as [`Hottok::new`];
+    /// called twice, the second previous token replaces the first.
     ///
     /// ```
-    /// use hotmart_webhook::Hottok;
+    /// use hotmart_webhook::{Hottok, MatchedToken};
     ///
     /// let hottok = Hottok::new("new-token-0123456789")?.with_previous("old-token-0123456789")?;
-    /// assert!(hottok.matches(b"new-token-0123456789"));
-    /// assert!(hottok.matches(b"old-token-0123456789"));
+    /// assert_eq!(hottok.verify(b"new-token-0123456789"), Some(MatchedToken::Current));
+    /// assert_eq!(hottok.verify(b"old-token-0123456789"), Some(MatchedToken::Previous));
     /// assert!(!hottok.matches(b"any-other-token-0123"));
     /// # Ok::<(), hotmart_webhook::InvalidHottok>(())
     /// ```
     pub fn with_previous(mut self, previous: &str) -> Result<Hottok, InvalidHottok> {
-        self.tokens.push(Token::new(previous)?);
+        self.tokens.previous = Some(token(previous)?);
         Ok(self)
     }
 
@@ -185,7 +240,8 @@ impl Hottok {
         mut lookup: impl FnMut(&'static str) -> Result<String, VarError>,
     ) -> Result<Hottok, FromEnvError> {
         let read = |variable: &'static str, value: Result<String, VarError>| match value {
-            Ok(value) => Ok(Some(value)),
+            // Cleared when dropped, like the tokens made from it.
+            Ok(value) => Ok(Some(Zeroizing::new(value))),
             Err(VarError::NotPresent) => Ok(None),
             Err(VarError::NotUnicode(_)) => Err(FromEnvError {
                 variable,
@@ -218,10 +274,11 @@ impl Hottok {
     ///
     /// This number is not secret: it shows in the time a comparison takes.
     pub fn token_count(&self) -> usize {
-        self.tokens.len()
+        1 + usize::from(self.tokens.previous.is_some())
     }
 
-    /// `true` if `candidate` is exactly one of the accepted tokens.
+    /// `true` if `candidate` is exactly one of the accepted tokens: the same
+    /// as [`verify`](Hottok::verify)`(candidate).is_some()`.
     ///
     /// Runs in constant time with respect to the tokens and does not allocate.
     /// A candidate longer than [`MAX_HOTTOK_LEN`] is refused at once.
@@ -229,12 +286,13 @@ impl Hottok {
     /// # What the comparison hides, and what it does not
     ///
     /// Every configured token is stored zero-padded to [`MAX_HOTTOK_LEN`]
-    /// bytes. The candidate is compared with each of them over the whole
-    /// padded length, as `u64` words whose differences are folded, together
-    /// with the difference of the lengths, into one accumulator; a single
-    /// [`subtle`] `ct_eq` per token turns it into a `Choice`, and the choices
-    /// are combined with `|`. Nothing branches on a token's bytes or length,
-    /// and every token is compared on every call, without an early exit.
+    /// bytes, and the candidate is padded the same way on the stack (and
+    /// zeroized after). Each token is compared with it by [`subtle`]'s slice
+    /// `ct_eq` over the whole padded array, and its length by `ct_eq` too;
+    /// the results are [`subtle::Choice`]s, and which token matched is
+    /// picked with `conditional_select`. Nothing branches on a token's bytes
+    /// or length, and every token is compared on every call, without an
+    /// early exit.
     ///
     /// Hidden from an observer who measures response times:
     ///
@@ -242,9 +300,8 @@ impl Hottok {
     ///   byte where the candidate differs from it;
     /// * the length of every configured token (every comparison covers the whole
     ///   padded buffer);
-    /// * which of the rotation tokens matched (every token is compared, the
-    ///   results are combined as [`subtle::Choice`] and turned into a `bool`
-    ///   once, at the end).
+    /// * which of the rotation tokens matched (both are compared, and the
+    ///   answer is selected without a branch).
     ///
     /// Not hidden:
     ///
@@ -256,41 +313,39 @@ impl Hottok {
     ///
     /// The final decision is of course visible: the response tells.
     pub fn matches(&self, candidate: &[u8]) -> bool {
-        if candidate.len() > MAX_HOTTOK_LEN {
-            return false;
-        }
-        // The candidate's words are read straight from the slice (a copy into
-        // a padded buffer first costs a store-forwarding stall per word); the
-        // words past its end stand for the zero padding. Every branch below
-        // depends on the candidate's length only.
-        let len = candidate.len() as u64;
-        let chunks = candidate.chunks_exact(8);
-        let tail = chunks.remainder();
-        let mut tail_word = 0u64;
-        for (k, b) in tail.iter().enumerate() {
-            tail_word |= u64::from(*b) << (8 * k);
-        }
-        let used = chunks.len() + usize::from(!tail.is_empty());
+        self.verify(candidate).is_some()
+    }
 
-        let mut matched = Choice::from(0);
-        for token in &self.tokens {
-            // The length difference and every word difference, folded into
-            // one accumulator: zero if and only if the token is the candidate.
-            let mut diff = len ^ token.len;
-            for (chunk, word) in chunks.clone().zip(&token.words) {
-                let mut eight = [0u8; 8];
-                eight.copy_from_slice(chunk);
-                diff |= u64::from_le_bytes(eight) ^ word;
-            }
-            if !tail.is_empty() {
-                diff |= tail_word ^ token.words[chunks.len()];
-            }
-            for word in &token.words[used..] {
-                diff |= word;
-            }
-            matched |= diff.ct_eq(&0);
+    /// Which accepted token `candidate` is, if any. Same comparison, same
+    /// guarantees as [`matches`](Hottok::matches): which token matched is
+    /// not visible in the time it takes.
+    ///
+    /// ```
+    /// use hotmart_webhook::{Hottok, MatchedToken};
+    ///
+    /// let hottok = Hottok::new("new-token-0123456789")?;
+    /// assert_eq!(hottok.verify(b"new-token-0123456789"), Some(MatchedToken::Current));
+    /// assert_eq!(hottok.verify(b"old-token-0123456789"), None);
+    /// # Ok::<(), hotmart_webhook::InvalidHottok>(())
+    /// ```
+    pub fn verify(&self, candidate: &[u8]) -> Option<MatchedToken> {
+        if candidate.len() > MAX_HOTTOK_LEN {
+            return None;
         }
-        matched.into()
+        let candidate = Padded::new(candidate);
+        let current = self.tokens.current.ct_eq(&candidate);
+        let previous = match &self.tokens.previous {
+            Some(previous) => previous.ct_eq(&candidate),
+            None => Choice::from(0),
+        };
+        // 0: none, 1: current, 2: previous; current wins if both match.
+        let which = u8::conditional_select(&u8::conditional_select(&0, &2, previous), &1, current);
+        const ANSWERS: [Option<MatchedToken>; 3] = [
+            None,
+            Some(MatchedToken::Current),
+            Some(MatchedToken::Previous),
+        ];
+        ANSWERS[usize::from(which)]
     }
 }
 
