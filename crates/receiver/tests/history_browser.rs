@@ -31,7 +31,7 @@ async fn seed_history(receiver: &Receiver) {
         let count = 1 + noise % 4 + (180 - minute) / 30;
         for i in 0..count {
             n += 1;
-            let failing = n % 37 == 0;
+            let failing = n % 37 == 36;
             let transaction = if failing {
                 format!("HPFAIL{n:06}")
             } else {

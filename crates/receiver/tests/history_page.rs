@@ -101,6 +101,13 @@ async fn a_wrong_token_or_a_forged_cookie_gets_no_session() {
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     assert!(answer.header(header::SET_COOKIE).is_none());
     assert!(answer.body.contains("That is not the admin token."));
+    let bearer = [(header::AUTHORIZATION, format!("Bearer {ADMIN_TOKEN}"))];
+    let metrics = receiver.request(Method::GET, "/metrics", &bearer, "").await;
+    assert!(
+        metrics.body.contains(r#"reason="admin_login"} 1"#),
+        "a wrong login is counted: {}",
+        metrics.body
+    );
 
     let forged = "hotmart_admin=v1.99999999999.0000000000000000000000000000000000000000000000000000000000000000";
     let answer = receiver.get("/admin", forged).await;

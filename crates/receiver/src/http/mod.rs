@@ -87,6 +87,7 @@ pub(crate) fn router(hottok: Hottok, state: AppState, limits: &Limits) -> Router
             store: Arc::clone(&state.store),
             keys: history::AdminKeys::new(Arc::clone(token)),
             wake: Arc::clone(&state.wake),
+            metrics: Arc::clone(&state.metrics),
         }),
         None => history::disabled(),
     };

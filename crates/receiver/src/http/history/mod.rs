@@ -33,6 +33,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use tokio::sync::Notify;
 
+use crate::metrics::Metrics;
 use crate::store::Store;
 
 pub(crate) use auth::AdminKeys;
@@ -47,6 +48,9 @@ pub(crate) struct AdminState {
     /// Woken after a reprocess so that the worker does not sleep until its
     /// next due row.
     pub(crate) wake: Arc<Notify>,
+    /// Wrong admin tokens are counted with the other rejections
+    /// (`admin_token`; `admin_login` for the form).
+    pub(crate) metrics: Arc<Metrics>,
 }
 
 /// The `/admin` routes, to merge into the receiver's router (whatever its

@@ -76,6 +76,7 @@ pub(crate) async fn require_admin(
             next.run(request).await
         }
         Authentication::Refused if request.headers().contains_key(header::AUTHORIZATION) => {
+            state.metrics.rejection("admin_token");
             let mut response = html(
                 StatusCode::UNAUTHORIZED,
                 pages::message("Not allowed", "The admin token is wrong.", false),
@@ -112,6 +113,7 @@ pub(crate) async fn login(
         .as_deref()
         .is_some_and(|token| state.keys.token_matches(token))
     {
+        state.metrics.rejection("admin_login");
         tracing::warn!("history page: login with a wrong admin token");
         return html(StatusCode::UNAUTHORIZED, pages::login(true));
     }
