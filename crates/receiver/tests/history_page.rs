@@ -471,3 +471,46 @@ async fn without_an_admin_token_the_page_says_how_to_turn_it_on() {
     assert!(login.header(header::SET_COOKIE).is_none());
     receiver.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unparsed_delivery_shows_why_and_offers_reprocess() {
+    let receiver = Receiver::start().await;
+    let answer = receiver
+        .request(
+            Method::POST,
+            "/api/acl/webhooks/hotmart",
+            &[
+                (header::CONTENT_TYPE, "application/json".into()),
+                (
+                    header::HeaderName::from_static("x-hotmart-hottok"),
+                    history_support::HOTTOK.into(),
+                ),
+            ],
+            r#"{"hello":"<i>world</i>"}"#,
+        )
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::OK,
+        "authentic, so stored and 200"
+    );
+    let cookie = receiver.login().await;
+    let list = receiver.get("/admin?state=unparsed", &cookie).await;
+    assert_eq!(list.rows(), 1, "{}", list.body);
+    assert!(list.body.contains("not parsable"));
+    let start = list
+        .body
+        .find(r#"action="/admin/deliveries/"#)
+        .expect("a Reprocess button");
+    let seq: String = list.body[start + 26..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let page = receiver
+        .get(&format!("/admin/deliveries/{seq}"), &cookie)
+        .await;
+    assert!(page.body.contains("Not parsable: "), "{}", page.body);
+    assert!(page.body.contains("&lt;i&gt;world&lt;/i&gt;"));
+    assert!(!page.body.contains("<i>"));
+    receiver.stop().await;
+}
