@@ -234,7 +234,9 @@ pub(crate) async fn detail(
             row: row(&delivery.summary),
             key: delivery.summary.key.clone(),
             source: delivery.summary.source.as_str().to_owned(),
-            body: delivery.body,
+            // Stored masked; masked again on the way out, so a row written
+            // by an older version or by another tool shows no hottok either.
+            body: delivery.body.map(|body| crate::mask::mask_hottok(&body)),
             problems,
             attempts: delivery
                 .attempts_made
