@@ -35,6 +35,12 @@ impl AdminToken {
         Ok(AdminToken(Sha256::digest(token.as_bytes()).into()))
     }
 
+    /// The token's SHA-256 digest: the history page derives its session and
+    /// CSRF keys from it (so changing the token logs everyone out).
+    pub(crate) fn digest(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     /// Compares in constant time: both sides are hashed to 32 bytes first,
     /// so neither the content nor the length of the token leaks through
     /// timing.

@@ -9,10 +9,12 @@
 //! | `POST /api/acl/webhooks/test` | admin | `guide.rs` |
 //! | `GET /api/acl/webhooks/statistics`, `GET /api/acl/webhooks` | admin | `guide.rs` |
 //! | `GET /api/acl/webhooks/deliveries/{id}`, `POST /api/acl/webhooks/replay`, `GET /metrics` | admin | `admin.rs` |
+//! | `/admin`, `/admin/login`, … (the history page, HTML) | admin, or its session cookie | `history/` |
 
 mod admin;
 mod guide;
 mod health;
+mod history;
 pub(crate) mod serve;
 mod webhook;
 
@@ -80,12 +82,22 @@ pub(crate) fn router(hottok: Hottok, state: AppState, limits: &Limits) -> Router
             state.clone(),
             admin::require_token,
         ));
+    let history = match &state.admin {
+        Some(token) => history::router(history::AdminState {
+            store: Arc::clone(&state.store),
+            keys: history::AdminKeys::new(Arc::clone(token)),
+            wake: Arc::clone(&state.wake),
+            metrics: Arc::clone(&state.metrics),
+        }),
+        None => history::disabled(),
+    };
     Router::new()
         .route("/api/acl/webhooks/hotmart", post(webhook::receive))
         .route_layer(verify)
         .route("/api/acl/webhooks/health", get(health::live))
         .route("/api/acl/webhooks/ready", get(health::ready))
         .merge(admin)
+        .merge(history)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
