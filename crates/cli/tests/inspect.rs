@@ -81,10 +81,9 @@ fn the_output_is_byte_for_byte_what_example_inspect_printed() {
         ])
         .output()
         .unwrap();
-    let golden = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/inspect.golden"),
-    )
-    .unwrap();
+    let golden =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/inspect.golden"))
+            .unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), golden);
     assert_eq!(out.status.code(), Some(1));
 }
