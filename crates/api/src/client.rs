@@ -70,6 +70,16 @@ impl Client {
         }
     }
 
+    /// A client from the environment: credentials from `HOTMART_CLIENT_ID`
+    /// and `HOTMART_CLIENT_SECRET` or `HOTMART_BASIC`, hosts from
+    /// `HOTMART_API_URL` and `HOTMART_AUTH_URL`. The error is one line naming
+    /// the variable, never a value.
+    pub fn from_env() -> Result<Self, SetupError> {
+        let credentials = Credentials::from_env().map_err(SetupError::Credentials)?;
+        let config = Config::from_env().map_err(SetupError::Config)?;
+        Ok(Client::new(credentials, config))
+    }
+
     /// The settings.
     pub fn config(&self) -> &Config {
         &self.transport.config
@@ -156,6 +166,27 @@ impl Client {
         }
     }
 }
+
+/// Why [`Client::from_env`] could not build a client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// Missing or unusable credentials.
+    Credentials(crate::CredentialsError),
+    /// A bad base URL.
+    Config(crate::ConfigError),
+}
+
+impl fmt::Display for SetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SetupError::Credentials(e) => fmt::Display::fmt(e, f),
+            SetupError::Config(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+impl std::error::Error for SetupError {}
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

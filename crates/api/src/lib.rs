@@ -95,7 +95,7 @@ mod walk;
 #[cfg(feature = "fake")]
 pub mod fake;
 
-pub use client::Client;
+pub use client::{Client, SetupError};
 pub use clock::{Clock, Sleep, TokioClock};
 pub use config::{
     Config, ConfigError, DEFAULT_API_URL, DEFAULT_AUTH_URL, ENV_API_URL, ENV_AUTH_URL,

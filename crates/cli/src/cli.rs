@@ -23,6 +23,31 @@ pub(crate) enum Command {
     Send(SendArgs),
     /// Print one JSON line per captured body with what the parser understood.
     Inspect(InspectArgs),
+    /// List sales from Hotmart's API (sales history): the quickest check that
+    /// HOTMART_CLIENT_ID / HOTMART_CLIENT_SECRET (or HOTMART_BASIC) work.
+    Sales(SalesArgs),
+}
+
+/// `hotmart sales --since DATE [--until DATE] [--status S]… [--json]`
+#[derive(Args)]
+pub(crate) struct SalesArgs {
+    /// First day (YYYY-MM-DD, UTC) or instant (RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) since: String,
+
+    /// Last day, included (YYYY-MM-DD, UTC) or instant (RFC 3339); default now.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) until: Option<String>,
+
+    /// Only this status as the API spells it (APPROVED, COMPLETE, REFUNDED,
+    /// CANCELLED, …; repeatable), or `all`. Default: Hotmart's, which lists
+    /// only APPROVED and COMPLETE.
+    #[arg(long, value_name = "S")]
+    pub(crate) status: Vec<String>,
+
+    /// One JSON object per sale instead of a table.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// `hotmart inspect FILE…`

@@ -7,6 +7,8 @@
 //!   (`--count`, `--concurrency`, `--rate`, `--duplicates`).
 //! - `hotmart inspect FILE…` prints one JSON line per captured body with what
 //!   `hotmart-webhook` understood.
+//! - `hotmart sales --since DATE [--until DATE] [--status S] [--json]` lists
+//!   the sales history from Hotmart's API.
 //!
 //! Exit status: 0 when every delivery was finally answered `2xx` (or every
 //! file parsed), 1 when some were not, 2 for bad usage (one line on stderr).
@@ -16,6 +18,7 @@
 
 mod cli;
 mod inspect;
+mod sales;
 mod send;
 
 use std::process::ExitCode;
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Send(args) => send::run(args),
         Command::Inspect(args) => inspect::run(&args.files),
+        Command::Sales(args) => sales::run(args),
     }
 }
 
