@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::load::{percentiles, plan, run};
 use common::*;
-use example_receiver::LogProcessor;
+use hotmart_receiver::LogProcessor;
 
 const TOTAL: usize = 5_000;
 const DUPLICATES: usize = TOTAL / 5;

@@ -2,7 +2,7 @@
 //! parse, SQLite commit before the answer, processing behind) and against a
 //! bare axum handler that only answers 200.
 //!
-//! `cargo bench -p example-receiver --bench load` (release build). Set
+//! `cargo bench -p hotmart-receiver --bench load` (release build). Set
 //! `LOAD_DELIVERIES` to change the size (default 20,000; a fifth duplicates).
 
 #[path = "../tests/common/mod.rs"]
@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use common::load::{Outcome, percentiles, plan, run};
 use common::{Server, client, fast_retry};
-use example_receiver::LogProcessor;
+use hotmart_receiver::LogProcessor;
 use hotmart_webhook::axum::HotmartWebhook;
 use hotmart_webhook::{Hottok, VerifyHottokLayer};
 

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use example_receiver::{Processor, RetryPolicy, Settings, Store, serve};
+use hotmart_receiver::{Processor, RetryPolicy, Settings, Store, serve};
 use hotmart_webhook::Hottok;
 use http_body_util::{BodyExt, Full};
 use hyper::{Method, Request, StatusCode};

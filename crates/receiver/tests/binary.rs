@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use common::load::{plan, run};
 use common::*;
-use example_receiver::store::effects_after_success;
+use hotmart_receiver::store::effects_after_success;
 
-const BIN: &str = env!("CARGO_BIN_EXE_example-receiver");
+const BIN: &str = env!("CARGO_BIN_EXE_hotmart-receiver");
 
 /// The running binary and the port it bound (`PORT=0`).
 struct Receiver {

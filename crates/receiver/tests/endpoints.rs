@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use example_receiver::LogProcessor;
+use hotmart_receiver::LogProcessor;
 use hyper::{Method, StatusCode};
 use serde_json::json;
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
-use example_receiver::{Processor, RetryPolicy};
+use hotmart_receiver::{Processor, RetryPolicy};
 use hotmart_webhook::Webhook;
 use hyper::{Method, StatusCode};
 
