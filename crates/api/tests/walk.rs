@@ -425,3 +425,41 @@ async fn unknown_statuses_and_send_test_rows_come_through_typed() {
         Some(9700)
     );
 }
+
+#[tokio::test]
+async fn a_window_at_the_minimum_span_is_retried_not_split_forever() {
+    let faults = Faults {
+        max_window: Some(Duration::from_secs(1)),
+        ..Faults::default()
+    };
+    let fake = FakeHotmart::builder()
+        .sale(FakeSale::new("HP1", "APPROVED", T0 + 1000))
+        .faults(faults)
+        .start()
+        .await
+        .unwrap();
+    let clock = ManualClock::new();
+    let client = hotmart_api::Client::with_clock(fake.credentials(), fake.config(), clock.clone());
+    let ten_minutes = Window::new(
+        Timestamp::from_millis(T0),
+        Timestamp::from_millis(T0 + 600_000),
+    )
+    .unwrap();
+
+    let mut walk = client.walk_sales(
+        SalesFilter::new().status(TransactionStatus::Approved),
+        ten_minutes,
+    );
+    let err = walk.next_page().await.unwrap_err();
+
+    // 600 s -> 300 -> 150 -> 75 -> 37.5 s, under the 60 s minimum: retried.
+    assert_eq!(walk.progress().splits, 4);
+    assert_eq!(err.kind(), ErrorKind::Server);
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
+    assert_eq!(
+        clock.sleeps().len(),
+        5,
+        "five backoffs on the narrow window"
+    );
+    assert_eq!(fake.history_requests(), 4 + 6);
+}
