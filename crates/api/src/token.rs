@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::config::TOKEN_PATH;
 use crate::error::ErrorKind;
 use crate::lenient::u64_or_string;
-use crate::transport::{Transport, decode, hotmart_error};
+use crate::transport::{Transport, decode, hotmart_error, sensitive};
 use crate::{Error, Secret};
 
 /// Refresh this long before the token expires.
@@ -115,7 +115,8 @@ impl Transport {
                 .uri(uri.clone())
                 .header(
                     AUTHORIZATION,
-                    format!("Basic {}", self.credentials.basic().expose()),
+                    sensitive(&format!("Basic {}", self.credentials.basic().expose()))
+                        .map_err(|e| self.scrubbed(e, None))?,
                 )
                 .header(ACCEPT, "application/json")
                 .body(Empty::new())

@@ -105,7 +105,10 @@ impl Transport {
             self.wait_for_rate_limit().await;
             let token = self.token().await?;
             let request = Request::get(uri.clone())
-                .header(AUTHORIZATION, format!("Bearer {}", token.value.expose()))
+                .header(
+                    AUTHORIZATION,
+                    sensitive(&format!("Bearer {}", token.value.expose()))?,
+                )
                 .header(ACCEPT, "application/json")
                 .body(Empty::new())
                 .map_err(|_| Error::new(ErrorKind::Request, endpoint, "the request is invalid"))?;
@@ -250,6 +253,19 @@ impl Transport {
         secrets.extend(token);
         err.scrub(&secrets)
     }
+}
+
+/// A header value marked sensitive (never logged by hyper, never indexed).
+pub(crate) fn sensitive(value: &str) -> Result<http::HeaderValue, Error> {
+    let mut value = http::HeaderValue::from_str(value).map_err(|_| {
+        Error::new(
+            ErrorKind::Credentials,
+            "",
+            "a credential has characters a header cannot carry",
+        )
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
