@@ -1,6 +1,6 @@
 //! What durability costs: the same launch against the receiver (hottok,
-//! parse, SQLite commit before the answer, processing behind) and against a
-//! bare axum handler that only answers 200.
+//! parse, SQLite commit before the answer, forwarding to a local app behind)
+//! and against a bare axum handler that only answers 200.
 //!
 //! `cargo bench -p hotmart-receiver --bench load` (release build). Set
 //! `LOAD_DELIVERIES` to change the size (default 20,000; a fifth duplicates).
@@ -13,9 +13,10 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::post;
+use common::app::{Answer, App};
 use common::load::{Outcome, percentiles, plan, run};
-use common::{Server, client, fast_retry};
-use hotmart_receiver::LogProcessor;
+use common::{Server, client};
+use hotmart_receiver::ForwardConfig;
 use hotmart_webhook::axum::HotmartWebhook;
 use hotmart_webhook::{Hottok, VerifyHottokLayer};
 
@@ -113,16 +114,24 @@ async fn main() {
     let parse_only = measure("hottok + parse, no storage", &url, total).await;
     let _ = stop.send(());
 
-    // 3. The receiver: durable before the answer, processing behind.
+    // 3. The receiver: durable before the answer, forwarding (signed) to a
+    // local app behind.
+    let app = App::start(|_, _| Answer::Status(200)).await;
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(
-        &dir.path().join("bench.db"),
-        fast_retry(),
-        LogProcessor::new,
-    )
+    let forward_url = app.url();
+    let server = Server::start_configured(&dir.path().join("bench.db"), move |c| {
+        c.forward = Some(
+            ForwardConfig::new(
+                &forward_url,
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                Duration::from_secs(10),
+            )
+            .unwrap(),
+        );
+    })
     .await;
     let receiver = measure(
-        "receiver (SQLite WAL, FULL sync)",
+        "receiver (SQLite WAL, FULL sync, forward sink)",
         &server.url("/api/acl/webhooks/hotmart"),
         total,
     )

@@ -121,8 +121,8 @@ impl Config {
     /// How long a worker holds a row: longer than any attempt can take, so
     /// a row is never handed to two workers while the first still works.
     pub fn lease(&self) -> Duration {
-        self.forward
-            .as_ref()
-            .map_or(Duration::from_secs(60), |f| f.timeout + Duration::from_secs(60))
+        self.forward.as_ref().map_or(Duration::from_secs(60), |f| {
+            f.timeout + Duration::from_secs(60)
+        })
     }
 }

@@ -68,18 +68,17 @@ pub fn idempotency_key(webhook: &Webhook<'_>) -> String {
                 .purchase_status()
                 .map(|s| s.as_str().to_owned())
                 .unwrap_or_default();
-            let event = event_for_status(&status)
-                .map_or_else(|| format!("STATUS_{status}"), str::to_owned);
+            let event =
+                event_for_status(&status).map_or_else(|| format!("STATUS_{status}"), str::to_owned);
             match webhook.transaction() {
                 Some(transaction) => purchase_key(transaction, &event),
                 None => format!("v1:purchase:{}", content_hash(webhook)),
             }
         }
         Webhook::V1SubscriptionCancellation(c) => match (&c.subscriber_code, c.cancellation_date) {
-            (Some(code), Some(date)) => format!(
-                "v1:subscription_cancellation:{code}:{}",
-                date.as_millis()
-            ),
+            (Some(code), Some(date)) => {
+                format!("v1:subscription_cancellation:{code}:{}", date.as_millis())
+            }
             _ => format!("v1:subscription_cancellation:{}", content_hash(webhook)),
         },
         other => format!("v1:{}:{}", other.event_name(), content_hash(other)),
@@ -137,9 +136,15 @@ mod tests {
 
     #[test]
     fn a_v1_json_event_gets_the_same_key_whatever_its_spacing_and_hottok() {
-        let a = key(r#"{"hottok":"one","switchPlanDate":1656013119173,"subscription":{"status":"ACTIVE"}}"#);
-        let b = key(r#"{ "subscription" : {"status":"ACTIVE"}, "switchPlanDate":1656013119173, "hottok":"two" }"#);
-        let c = key(r#"{"hottok":"one","switchPlanDate":1656013119174,"subscription":{"status":"ACTIVE"}}"#);
+        let a = key(
+            r#"{"hottok":"one","switchPlanDate":1656013119173,"subscription":{"status":"ACTIVE"}}"#,
+        );
+        let b = key(
+            r#"{ "subscription" : {"status":"ACTIVE"}, "switchPlanDate":1656013119173, "hottok":"two" }"#,
+        );
+        let c = key(
+            r#"{"hottok":"one","switchPlanDate":1656013119174,"subscription":{"status":"ACTIVE"}}"#,
+        );
         assert!(a.starts_with("v1:switch_plan:"), "{a}");
         assert_eq!(a, b);
         assert_ne!(a, c);

@@ -74,7 +74,9 @@ pub struct Server {
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Server").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Server")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -164,10 +166,13 @@ impl Server {
             backend = store.backend(),
             sink = %sink.describe(),
             admin = config.admin_token.is_some(),
-            "receiver started"
+            "receiver started; listening on {local_addr}"
         );
         if config.admin_token.is_none() {
-            tracing::warn!(platform = http::PLATFORM, "no HOTMART_ADMIN_TOKEN: the admin routes answer 401");
+            tracing::warn!(
+                platform = http::PLATFORM,
+                "no HOTMART_ADMIN_TOKEN: the admin routes answer 401"
+            );
         }
         let mut http_stop = stop_rx;
         let limits = config.limits.clone();
@@ -196,7 +201,12 @@ async fn retention(store: Arc<dyn Store>, days: u32, mut stop: watch::Receiver<b
     loop {
         let before = store::now_ms() - i64::from(days) * 86_400_000;
         match store.prune_bodies(before).await {
-            Ok(n) => tracing::info!(platform = "HOTMART", pruned = n, days, "retention: bodies of processed rows deleted"),
+            Ok(n) => tracing::info!(
+                platform = "HOTMART",
+                pruned = n,
+                days,
+                "retention: bodies of processed rows deleted"
+            ),
             Err(e) => tracing::error!(platform = "HOTMART", error = %e, "retention failed"),
         }
         tokio::select! {

@@ -46,9 +46,16 @@ impl Metrics {
 
     /// Rejections per reason, and their total.
     pub fn rejections(&self) -> (BTreeMap<String, u64>, u64) {
-        let map = self.rejections.lock().map(|m| m.clone()).unwrap_or_default();
+        let map = self
+            .rejections
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default();
         let total = map.values().sum();
-        (map.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(), total)
+        (
+            map.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            total,
+        )
     }
 
     /// A delivery answered `503` (not stored: Hotmart retries).
@@ -89,45 +96,124 @@ impl Metrics {
         let head = |out: &mut String, name: &str, kind: &str, help: &str| {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
         };
-        head(&mut out, "hotmart_deliveries_total", "counter", "Authentic deliveries stored since start, by event and outcome (new, duplicate, requeued, unparsed).");
+        head(
+            &mut out,
+            "hotmart_deliveries_total",
+            "counter",
+            "Authentic deliveries stored since start, by event and outcome (new, duplicate, requeued, unparsed).",
+        );
         if let Ok(map) = self.deliveries.lock() {
             for ((event, outcome), n) in map.iter() {
-                let _ = writeln!(out, "hotmart_deliveries_total{{event=\"{}\",outcome=\"{outcome}\"}} {n}", escape(event));
+                let _ = writeln!(
+                    out,
+                    "hotmart_deliveries_total{{event=\"{}\",outcome=\"{outcome}\"}} {n}",
+                    escape(event)
+                );
             }
         }
-        head(&mut out, "hotmart_rejections_total", "counter", "Requests refused before storage, by reason.");
+        head(
+            &mut out,
+            "hotmart_rejections_total",
+            "counter",
+            "Requests refused before storage, by reason.",
+        );
         for (reason, n) in self.rejections().0 {
             let _ = writeln!(out, "hotmart_rejections_total{{reason=\"{reason}\"}} {n}");
         }
-        head(&mut out, "hotmart_unavailable_total", "counter", "Deliveries answered 503 because storage was busy or failing.");
-        let _ = writeln!(out, "hotmart_unavailable_total {}", self.unavailable.load(Ordering::Relaxed));
-        head(&mut out, "hotmart_commit_seconds", "histogram", "Time from a delivery's arrival at the store to its commit.");
+        head(
+            &mut out,
+            "hotmart_unavailable_total",
+            "counter",
+            "Deliveries answered 503 because storage was busy or failing.",
+        );
+        let _ = writeln!(
+            out,
+            "hotmart_unavailable_total {}",
+            self.unavailable.load(Ordering::Relaxed)
+        );
+        head(
+            &mut out,
+            "hotmart_commit_seconds",
+            "histogram",
+            "Time from a delivery's arrival at the store to its commit.",
+        );
         for (bound, bucket) in BUCKETS.iter().zip(&self.commit_buckets) {
-            let _ = writeln!(out, "hotmart_commit_seconds_bucket{{le=\"{bound}\"}} {}", bucket.load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "hotmart_commit_seconds_bucket{{le=\"{bound}\"}} {}",
+                bucket.load(Ordering::Relaxed)
+            );
         }
         let count = self.commit_count.load(Ordering::Relaxed);
         let _ = writeln!(out, "hotmart_commit_seconds_bucket{{le=\"+Inf\"}} {count}");
-        let _ = writeln!(out, "hotmart_commit_seconds_sum {}", self.commit_sum_us.load(Ordering::Relaxed) as f64 / 1e6);
+        let _ = writeln!(
+            out,
+            "hotmart_commit_seconds_sum {}",
+            self.commit_sum_us.load(Ordering::Relaxed) as f64 / 1e6
+        );
         let _ = writeln!(out, "hotmart_commit_seconds_count {count}");
-        head(&mut out, "hotmart_attempts_total", "counter", "Processing attempts since start, by result.");
-        let _ = writeln!(out, "hotmart_attempts_total{{result=\"ok\"}} {}", self.attempts_ok.load(Ordering::Relaxed));
-        let _ = writeln!(out, "hotmart_attempts_total{{result=\"failed\"}} {}", self.attempts_failed.load(Ordering::Relaxed));
-        head(&mut out, "hotmart_processing_failures_total", "counter", "Rows that became failed (every attempt failed) since start.");
-        let _ = writeln!(out, "hotmart_processing_failures_total {}", self.rows_failed.load(Ordering::Relaxed));
+        head(
+            &mut out,
+            "hotmart_attempts_total",
+            "counter",
+            "Processing attempts since start, by result.",
+        );
+        let _ = writeln!(
+            out,
+            "hotmart_attempts_total{{result=\"ok\"}} {}",
+            self.attempts_ok.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "hotmart_attempts_total{{result=\"failed\"}} {}",
+            self.attempts_failed.load(Ordering::Relaxed)
+        );
+        head(
+            &mut out,
+            "hotmart_processing_failures_total",
+            "counter",
+            "Rows that became failed (every attempt failed) since start.",
+        );
+        let _ = writeln!(
+            out,
+            "hotmart_processing_failures_total {}",
+            self.rows_failed.load(Ordering::Relaxed)
+        );
         if let Some(stats) = stats {
             head(&mut out, "hotmart_rows", "gauge", "Stored rows by state.");
             for (state, n) in &stats.by_state {
                 let _ = writeln!(out, "hotmart_rows{{state=\"{}\"}} {n}", escape(state));
             }
-            head(&mut out, "hotmart_queue_depth", "gauge", "Rows waiting for processing (pending).");
-            let _ = writeln!(out, "hotmart_queue_depth {}", stats.by_state.get("pending").copied().unwrap_or(0));
+            head(
+                &mut out,
+                "hotmart_queue_depth",
+                "gauge",
+                "Rows waiting for processing (pending).",
+            );
+            let _ = writeln!(
+                out,
+                "hotmart_queue_depth {}",
+                stats.by_state.get("pending").copied().unwrap_or(0)
+            );
         }
-        head(&mut out, "hotmart_oldest_due_seconds", "gauge", "Age of the oldest row due for processing (0 when none).");
-        let _ = writeln!(out, "hotmart_oldest_due_seconds {}", oldest_due_age.map_or(0.0, |d| d.as_secs_f64()));
+        head(
+            &mut out,
+            "hotmart_oldest_due_seconds",
+            "gauge",
+            "Age of the oldest row due for processing (0 when none).",
+        );
+        let _ = writeln!(
+            out,
+            "hotmart_oldest_due_seconds {}",
+            oldest_due_age.map_or(0.0, |d| d.as_secs_f64())
+        );
         out
     }
 }
 
 fn escape(label: &str) -> String {
-    label.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    label
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }

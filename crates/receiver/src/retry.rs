@@ -31,7 +31,12 @@ impl RetryPolicy {
 
     /// The guide's schedule followed by `backoff`.
     pub fn guide_then(backoff: impl IntoIterator<Item = Duration>) -> Self {
-        RetryPolicy::new(Self::GUIDE.map(Duration::from_secs).into_iter().chain(backoff))
+        RetryPolicy::new(
+            Self::GUIDE
+                .map(Duration::from_secs)
+                .into_iter()
+                .chain(backoff),
+        )
     }
 
     /// A schedule from its delays; one attempt per delay. An empty list

@@ -92,7 +92,9 @@ impl Worker {
                 continue;
             }
             let sleep = match self.store.next_due_at().await {
-                Ok(Some(due)) => Duration::from_millis(u64::try_from(due - now_ms()).unwrap_or(0)).min(POLL),
+                Ok(Some(due)) => {
+                    Duration::from_millis(u64::try_from(due - now_ms()).unwrap_or(0)).min(POLL)
+                }
                 _ => POLL,
             };
             if sleep.is_zero() && permits.available_permits() == 0 {
@@ -123,10 +125,10 @@ impl Worker {
             .lock()
             .map(|set| set.iter().copied().collect())
             .unwrap_or_default();
-        if !left.is_empty() {
-            if let Err(e) = self.store.release(&self.id, &left).await {
-                tracing::error!(platform = "HOTMART", error = %e, "could not give rows back at shutdown; they are due when their lease ends");
-            }
+        if !left.is_empty()
+            && let Err(e) = self.store.release(&self.id, &left).await
+        {
+            tracing::error!(platform = "HOTMART", error = %e, "could not give rows back at shutdown; they are due when their lease ends");
         }
     }
 }

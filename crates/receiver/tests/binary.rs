@@ -10,9 +10,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use common::app::{Answer, App};
 use common::load::{plan, run};
 use common::*;
-use hotmart_receiver::store::effects_after_success;
 
 const BIN: &str = env!("CARGO_BIN_EXE_hotmart-receiver");
 
@@ -25,7 +25,15 @@ struct Receiver {
 
 impl Receiver {
     fn start(db: &Path) -> Receiver {
-        let mut child = Command::new(BIN)
+        Receiver::start_with(db, &[])
+    }
+
+    fn start_with(db: &Path, env: &[(&str, &str)]) -> Receiver {
+        let mut command = Command::new(BIN);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command
             .env("HOTMART_WEBHOOK_SECRET", SECRET)
             .env("PORT", "0")
             .env("DATABASE_PATH", db)
@@ -165,7 +173,11 @@ async fn sigterm_finishes_gracefully_and_logs_no_secret() {
     .await;
     assert_eq!(status, 401);
     eventually(Duration::from_secs(10), "processing", || async {
-        (count(&db, "SELECT COUNT(*) FROM effects") == 1).then_some(())
+        (count(
+            &db,
+            "SELECT COUNT(*) FROM deliveries WHERE state = 'processed'",
+        ) == 1)
+            .then_some(())
     })
     .await;
     let (status, logs) = tokio::task::spawn_blocking(move || receiver.terminate())
@@ -179,12 +191,32 @@ async fn sigterm_finishes_gracefully_and_logs_no_secret() {
     assert!(!text.contains(&email), "{text}");
 }
 
+fn texts(db: &Path, sql: &str) -> HashSet<String> {
+    rows(db, sql)
+        .into_iter()
+        .map(|r| match &r[0] {
+            rusqlite::types::Value::Text(t) => t.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkill_mid_launch_loses_no_answered_delivery_and_reprocesses_no_processed_row() {
+async fn sigkill_mid_launch_loses_no_answered_delivery_and_forwards_no_processed_row_again() {
     const TOTAL: usize = 4_000;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("crash.db");
-    let receiver = Receiver::start(&db);
+    // The seller's app: every forward is recorded.
+    let app = App::start(|_, _| Answer::Status(200)).await;
+    let forward = [
+        ("HOTMART_FORWARD_URL", app.url()),
+        (
+            "HOTMART_FORWARD_SECRET",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned(),
+        ),
+    ];
+    let env: Vec<(&str, &str)> = forward.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let receiver = Receiver::start_with(&db, &env);
     let client = client();
     let url = receiver.url("/api/acl/webhooks/hotmart");
     let load = tokio::spawn({
@@ -195,7 +227,7 @@ async fn sigkill_mid_launch_loses_no_answered_delivery_and_reprocesses_no_proces
     let db_for_wait = db.clone();
     eventually(
         Duration::from_secs(60),
-        "a third of the launch stored",
+        "a quarter of the launch stored",
         || {
             let db = db_for_wait.clone();
             async move {
@@ -226,14 +258,13 @@ async fn sigkill_mid_launch_loses_no_answered_delivery_and_reprocesses_no_proces
         .map(|o| o.id.as_str())
         .collect();
     let unanswered = outcomes.iter().filter(|o| o.status.is_none()).count();
-    let pending_at_kill = count(
-        &db,
-        "SELECT COUNT(*) FROM deliveries WHERE state = 'pending'",
-    );
+    let processed_at_kill = texts(&db, "SELECT key FROM deliveries WHERE state = 'processed'");
+    let forwarded_before_restart = app.received().len();
     eprintln!(
-        "crash: {} deliveries answered 200 ({} distinct ids), {unanswered} cut off, {pending_at_kill} rows pending at the kill",
+        "crash: {} deliveries answered 200 ({} distinct ids), {unanswered} cut off, {} rows processed at the kill",
         outcomes.len() - unanswered,
-        answered.len()
+        answered.len(),
+        processed_at_kill.len()
     );
     assert!(
         unanswered > 0,
@@ -242,13 +273,7 @@ async fn sigkill_mid_launch_loses_no_answered_delivery_and_reprocesses_no_proces
     assert!(!answered.is_empty());
 
     // Every delivery answered 200 is in the database.
-    let stored: HashSet<String> = rows(&db, "SELECT dedupe_key FROM deliveries")
-        .into_iter()
-        .map(|r| match &r[0] {
-            rusqlite::types::Value::Text(t) => t.clone(),
-            other => panic!("{other:?}"),
-        })
-        .collect();
+    let stored = texts(&db, "SELECT event_id FROM deliveries");
     let lost: Vec<&&str> = answered
         .iter()
         .filter(|id| !stored.contains(**id))
@@ -256,9 +281,9 @@ async fn sigkill_mid_launch_loses_no_answered_delivery_and_reprocesses_no_proces
     assert!(lost.is_empty(), "answered 200 but lost: {lost:?}");
 
     // Restart on the same file: everything ends up processed.
-    let receiver = Receiver::start(&db);
+    let receiver = Receiver::start_with(&db, &env);
     eventually(
-        Duration::from_secs(60),
+        Duration::from_secs(90),
         "every stored row processed",
         || async {
             (count(
@@ -274,23 +299,27 @@ async fn sigkill_mid_launch_loses_no_answered_delivery_and_reprocesses_no_proces
         .unwrap();
     assert!(status.success());
 
-    // Each answered delivery has its effect; none was processed again after
-    // its success was recorded (an effect may repeat only for a row that
-    // was cut off between its effect and the record of its success).
-    let effected: HashSet<String> = rows(&db, "SELECT DISTINCT idempotency_key FROM effects")
-        .into_iter()
-        .map(|r| match &r[0] {
-            rusqlite::types::Value::Text(t) => t.clone(),
-            other => panic!("{other:?}"),
-        })
-        .collect();
-    assert!(answered.iter().all(|id| effected.contains(*id)));
-    assert_eq!(effected.len(), stored.len());
-    assert_eq!(effects_after_success(&db).unwrap(), Vec::<String>::new());
-    let repeats = count(&db, "SELECT COUNT(*) FROM effects") - effected.len() as i64;
-    eprintln!(
-        "crash: {repeats} effects repeated (at least once, cut off before success was recorded)"
+    // Each stored row reached the app; no row processed before the kill
+    // was forwarded again after the restart (a forward may repeat only for
+    // a row in flight at the kill: sent, not yet recorded).
+    let received = app.received();
+    let keys: HashSet<&str> = received.iter().map(|r| r.header("webhook-id")).collect();
+    let all_keys = texts(&db, "SELECT key FROM deliveries");
+    assert!(
+        all_keys.iter().all(|k| keys.contains(k.as_str())),
+        "a stored row never reached the app"
     );
+    let again: Vec<&str> = received[forwarded_before_restart..]
+        .iter()
+        .map(|r| r.header("webhook-id"))
+        .filter(|k| processed_at_kill.contains(*k))
+        .collect();
+    assert!(
+        again.is_empty(),
+        "processed before the kill, forwarded again: {again:?}"
+    );
+    let repeats = received.len() - keys.len();
+    eprintln!("crash: {repeats} forwards repeated (in flight at the kill)");
     assert!(
         repeats <= 64,
         "only rows in flight at the kill can repeat: {repeats}"

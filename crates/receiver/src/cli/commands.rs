@@ -7,7 +7,9 @@ use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
 use super::{Settings, Usage, parse_duration};
-use crate::store::{self, DeliveryRef, ListFilter, OpenOptions, ReplaySelector, Reparsed, State, Store, now_ms};
+use crate::store::{
+    self, DeliveryRef, ListFilter, OpenOptions, Reparsed, ReplaySelector, State, Store, now_ms,
+};
 use crate::{BoxError, Server, shutdown_signal};
 
 pub(crate) enum Failure {
@@ -90,7 +92,11 @@ pub(crate) async fn list(
         }
         return Ok(());
     }
-    writeln!(out, "{:>6}  {:<24}  {:<10}  {:>8}  {:<28}  KEY", "#", "RECEIVED", "STATE", "ATTEMPTS", "EVENT")?;
+    writeln!(
+        out,
+        "{:>6}  {:<24}  {:<10}  {:>8}  {:<28}  KEY",
+        "#", "RECEIVED", "STATE", "ATTEMPTS", "EVENT"
+    )?;
     for r in &rows {
         writeln!(
             out,
@@ -109,7 +115,10 @@ pub(crate) async fn list(
 pub(crate) async fn show(settings: &Settings, id: &str) -> Result<(), Failure> {
     let store = open(settings).await?;
     let Some(detail) = store.get(&DeliveryRef::parse(id)).await? else {
-        return Err(Usage(format!("no delivery has the number, event id or key {id:?}")).into());
+        return Err(Usage(format!(
+            "no delivery has the number, event id or key {id:?}"
+        ))
+        .into());
     };
     let mut value = serde_json::to_value(&detail)?;
     value["body"] = match &detail.body {
@@ -129,7 +138,11 @@ fn since(text: &str) -> Result<i64, Usage> {
     }
     parse_duration(text)
         .map(|d| now_ms() - i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .map_err(|_| Usage(format!("--since must be an RFC 3339 time or a duration ago like 24h, got {text:?}")))
+        .map_err(|_| {
+            Usage(format!(
+                "--since must be an RFC 3339 time or a duration ago like 24h, got {text:?}"
+            ))
+        })
 }
 
 pub(crate) async fn replay(
@@ -169,7 +182,9 @@ pub(crate) async fn reparse(settings: &Settings) -> Result<(), Failure> {
             }
         }
     }
-    println!("{parsed} now parse and are queued; {duplicates} were duplicates of stored events; {still} still do not parse");
+    println!(
+        "{parsed} now parse and are queued; {duplicates} were duplicates of stored events; {still} still do not parse"
+    );
     Ok(())
 }
 

@@ -110,7 +110,9 @@ pub fn main() -> ExitCode {
                 limit,
                 json,
             }) => commands::list(&cli.settings, state, event, limit, json).await,
-            Command::Deliveries(Deliveries::Show { id }) => commands::show(&cli.settings, &id).await,
+            Command::Deliveries(Deliveries::Show { id }) => {
+                commands::show(&cli.settings, &id).await
+            }
             Command::Replay { ids, state, since } => {
                 commands::replay(&cli.settings, ids, state, since).await
             }

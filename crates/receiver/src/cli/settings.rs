@@ -15,13 +15,28 @@ use crate::sink::ForwardConfig;
 #[derive(Debug, Args)]
 pub struct Settings {
     /// The hottok of Hotmart's webhook settings (Ferramentas > Webhook).
-    #[arg(long, env = "HOTMART_WEBHOOK_SECRET", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "HOTMART_WEBHOOK_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
     secret: Option<String>,
     /// The previous hottok, accepted too while you change it.
-    #[arg(long, env = "HOTMART_WEBHOOK_SECRET_PREVIOUS", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "HOTMART_WEBHOOK_SECRET_PREVIOUS",
+        hide_env_values = true,
+        global = true
+    )]
     secret_previous: Option<String>,
     /// Bearer token of the admin routes (statistics, lists, replay, metrics).
-    #[arg(long, env = "HOTMART_ADMIN_TOKEN", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "HOTMART_ADMIN_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
     admin_token: Option<String>,
     /// sqlite://PATH (default sqlite://hotmart-webhooks.db) or postgres://…;
     /// DATABASE_PATH (a file) is accepted too.
@@ -37,13 +52,28 @@ pub struct Settings {
     #[arg(long, env = "HOTMART_FORWARD_URL", global = true)]
     forward_url: Option<String>,
     /// Standard Webhooks signing secret, whsec_<base64>.
-    #[arg(long, env = "HOTMART_FORWARD_SECRET", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "HOTMART_FORWARD_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
     forward_secret: Option<String>,
     /// How long your app may take to answer a forwarded delivery.
-    #[arg(long, env = "HOTMART_FORWARD_TIMEOUT", default_value = "10s", global = true)]
+    #[arg(
+        long,
+        env = "HOTMART_FORWARD_TIMEOUT",
+        default_value = "10s",
+        global = true
+    )]
     forward_timeout: String,
     /// Waits after the guide's schedule (0, 1, 2, 4, 8 s) before `failed`.
-    #[arg(long, env = "RETRY_BACKOFF", default_value = "1m,10m,1h,6h,24h", global = true)]
+    #[arg(
+        long,
+        env = "RETRY_BACKOFF",
+        default_value = "1m,10m,1h,6h,24h",
+        global = true
+    )]
     retry_backoff: String,
     /// Deliveries processed at once.
     #[arg(long, env = "WORKER_CONCURRENCY", default_value_t = 16, global = true)]
@@ -78,7 +108,9 @@ impl Settings {
         match self.log_format.as_str() {
             "text" => Ok(false),
             "json" => Ok(true),
-            other => Err(Usage(format!("LOG_FORMAT must be text or json, got {other:?}"))),
+            other => Err(Usage(format!(
+                "LOG_FORMAT must be text or json, got {other:?}"
+            ))),
         }
     }
 
@@ -91,8 +123,8 @@ impl Settings {
                     .into(),
             )
         })?;
-        let mut hottok = Hottok::new(secret)
-            .map_err(|e| Usage(format!("HOTMART_WEBHOOK_SECRET: {e}")))?;
+        let mut hottok =
+            Hottok::new(secret).map_err(|e| Usage(format!("HOTMART_WEBHOOK_SECRET: {e}")))?;
         if let Some(previous) = self.secret_previous.as_deref().filter(|s| !s.is_empty()) {
             hottok = hottok
                 .with_previous(previous)
@@ -109,14 +141,18 @@ impl Settings {
             .map_err(|e| Usage(format!("HOTMART_FORWARD_TIMEOUT: {e}")))?;
         config.forward = match (&self.forward_url, &self.forward_secret) {
             (None, None) => None,
-            (Some(url), Some(secret)) => Some(ForwardConfig::new(url, secret, timeout).map_err(Usage)?),
+            (Some(url), Some(secret)) => {
+                Some(ForwardConfig::new(url, secret, timeout).map_err(Usage)?)
+            }
             (Some(_), None) => {
                 return Err(Usage(
                     "HOTMART_FORWARD_URL needs HOTMART_FORWARD_SECRET (whsec_<base64>) to sign what it sends".into(),
                 ));
             }
             (None, Some(_)) => {
-                return Err(Usage("HOTMART_FORWARD_SECRET is set but HOTMART_FORWARD_URL is not".into()));
+                return Err(Usage(
+                    "HOTMART_FORWARD_SECRET is set but HOTMART_FORWARD_URL is not".into(),
+                ));
             }
         };
         let backoff = self
@@ -147,7 +183,9 @@ impl Settings {
 /// `500ms`, `30s`, `10m`, `1h`, `7d` (a bare number is seconds).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let n: u64 = number
         .parse()

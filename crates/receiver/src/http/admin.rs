@@ -95,13 +95,19 @@ pub(super) async fn replay(State(state): State<AppState>, body: axum::body::Byte
         }
     };
     let selector = match (request.ids.is_empty(), request.state) {
-        (false, None) => ReplaySelector::Ids(request.ids.iter().map(|s| DeliveryRef::parse(s)).collect()),
+        (false, None) => {
+            ReplaySelector::Ids(request.ids.iter().map(|s| DeliveryRef::parse(s)).collect())
+        }
         (true, Some(s)) => match RowState::parse(&s) {
             Some(st) => ReplaySelector::State {
                 state: st,
                 since: request.since,
             },
-            None => return validation_error("`state` must be pending, processed, failed or unparsed".into()),
+            None => {
+                return validation_error(
+                    "`state` must be pending, processed, failed or unparsed".into(),
+                );
+            }
         },
         _ => return validation_error("give either `ids` or `state`".into()),
     };
@@ -109,7 +115,10 @@ pub(super) async fn replay(State(state): State<AppState>, body: axum::body::Byte
         Ok(n) => {
             state.wake.notify_one();
             tracing::info!(platform = PLATFORM, requeued = n, "replay");
-            json_response(StatusCode::OK, &json!({ "success": true, "data": { "requeued": n } }))
+            json_response(
+                StatusCode::OK,
+                &json!({ "success": true, "data": { "requeued": n } }),
+            )
         }
         Err(e) => {
             tracing::error!(platform = PLATFORM, error = %e, "replay failed");
@@ -121,9 +130,10 @@ pub(super) async fn replay(State(state): State<AppState>, body: axum::body::Byte
 /// `GET /metrics`: Prometheus text format.
 pub(super) async fn metrics(State(state): State<AppState>) -> Response {
     let stats = state.store.statistics().await.ok();
-    let oldest = state.store.oldest_due_at().await.ok().flatten().map(|due| {
-        std::time::Duration::from_millis(u64::try_from(now_ms() - due).unwrap_or(0))
-    });
+    let oldest =
+        state.store.oldest_due_at().await.ok().flatten().map(|due| {
+            std::time::Duration::from_millis(u64::try_from(now_ms() - due).unwrap_or(0))
+        });
     let mut response = state.metrics.render(stats.as_ref(), oldest).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

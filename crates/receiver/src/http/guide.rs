@@ -17,7 +17,10 @@ pub(super) const MAX_RECENT: u32 = 100;
 
 /// Checks `platform` in a query string and returns the query's pairs, or
 /// what is wrong (for the guide's `400` error object).
-pub(super) fn check_platform(query: Option<&str>, required: bool) -> Result<Vec<(String, String)>, String> {
+pub(super) fn check_platform(
+    query: Option<&str>,
+    required: bool,
+) -> Result<Vec<(String, String)>, String> {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .into_owned()
         .collect();
@@ -127,7 +130,6 @@ impl ClassifyMessage for serde_json::Error {
     }
 }
 
-
 fn iso(ms: Option<i64>) -> Value {
     ms.map_or(Value::Null, |ms| {
         Value::String(Timestamp::from_millis(ms).to_string())
@@ -136,7 +138,10 @@ fn iso(ms: Option<i64>) -> Value {
 
 /// `GET /api/acl/webhooks/statistics?platform=HOTMART`: counts from the
 /// read side of the database (never the writer), rejections from memory.
-pub(super) async fn statistics(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+pub(super) async fn statistics(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Response {
     if let Err(detail) = check_platform(query.as_deref(), true) {
         return validation_error(detail);
     }
@@ -183,7 +188,12 @@ pub(super) async fn list(State(state): State<AppState>, RawQuery(query): RawQuer
         Ok(pairs) => pairs,
         Err(detail) => return validation_error(detail),
     };
-    let value = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let value = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     let mut filter = ListFilter {
         limit: 10,
         ..ListFilter::default()
@@ -201,7 +211,11 @@ pub(super) async fn list(State(state): State<AppState>, RawQuery(query): RawQuer
     if let Some(v) = value("state") {
         match RowState::parse(v) {
             Some(s) => filter.state = Some(s),
-            None => return validation_error("`state` must be pending, processed, failed, unparsed or duplicate".into()),
+            None => {
+                return validation_error(
+                    "`state` must be pending, processed, failed, unparsed or duplicate".into(),
+                );
+            }
         }
     }
     filter.event = value("event").map(str::to_owned);

@@ -32,7 +32,9 @@ pub(super) async fn ready(State(state): State<AppState>) -> Response {
     let worker = now_ms() - beat < i64::try_from(WORKER_STALE.as_millis()).unwrap_or(i64::MAX);
     let backlog = match state.store.oldest_due_at().await {
         Ok(None) => true,
-        Ok(Some(due)) => now_ms() - due < i64::try_from(state.ready_max_backlog.as_millis()).unwrap_or(i64::MAX),
+        Ok(Some(due)) => {
+            now_ms() - due < i64::try_from(state.ready_max_backlog.as_millis()).unwrap_or(i64::MAX)
+        }
         Err(_) => false,
     };
     let ok = writable && worker && backlog;
@@ -41,7 +43,11 @@ pub(super) async fn ready(State(state): State<AppState>) -> Response {
     }
     let word = |b: bool| if b { "ok" } else { "failing" };
     json_response(
-        if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE },
+        if ok {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
         &json!({
             "success": ok,
             "data": { "status": word(ok), "database": word(writable), "worker": word(worker), "backlog": word(backlog) }

@@ -63,8 +63,13 @@ pub(super) async fn receive(
         Err(e) => {
             state.metrics.unavailable();
             match e {
-                StoreError::Busy => tracing::warn!(platform = PLATFORM, "store queue full: delivery answered 503 (Hotmart retries)"),
-                e => tracing::error!(platform = PLATFORM, error = %e, "delivery NOT stored; answering 503"),
+                StoreError::Busy => tracing::warn!(
+                    platform = PLATFORM,
+                    "store queue full: delivery answered 503 (Hotmart retries)"
+                ),
+                e => {
+                    tracing::error!(platform = PLATFORM, error = %e, "delivery NOT stored; answering 503")
+                }
             }
             return storage_unavailable();
         }

@@ -21,8 +21,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use hmac::{Hmac, Mac};
-use http_body_util::Full;
 use hotmart_webhook::Webhook;
+use http_body_util::Full;
 use hyper::Request;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper_util::client::legacy::Client;
@@ -54,14 +54,18 @@ impl ForwardSecret {
             .decode(b64)
             .map_err(|_| "HOTMART_FORWARD_SECRET: the part after whsec_ is not valid base64")?;
         if key.len() < 16 {
-            return Err("HOTMART_FORWARD_SECRET: the key must be at least 16 bytes (24 base64 characters)".into());
+            return Err(
+                "HOTMART_FORWARD_SECRET: the key must be at least 16 bytes (24 base64 characters)"
+                    .into(),
+            );
         }
         Ok(ForwardSecret(key))
     }
 
     /// `v1,<base64 HMAC-SHA256("{id}.{timestamp}.{body}")>`.
     pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
         mac.update(id.as_bytes());
         mac.update(b".");
         mac.update(timestamp.to_string().as_bytes());
@@ -97,7 +101,11 @@ impl ForwardConfig {
                         .into(),
                 );
             }
-            _ => return Err(format!("HOTMART_FORWARD_URL must be http://host[:port]/path, got {url:?}")),
+            _ => {
+                return Err(format!(
+                    "HOTMART_FORWARD_URL must be http://host[:port]/path, got {url:?}"
+                ));
+            }
         }
         Ok(ForwardConfig {
             url: uri,
@@ -139,7 +147,10 @@ impl ForwardSink {
         let timestamp = crate::store::now_ms() / 1000;
         let signature = self.config.secret.sign(key, timestamp, &body);
         let Ok(key_header) = HeaderValue::from_str(key) else {
-            return failure(None, "the idempotency key is not a valid header value".into());
+            return failure(
+                None,
+                "the idempotency key is not a valid header value".into(),
+            );
         };
         let request = Request::post(self.config.url.clone())
             .header(CONTENT_TYPE, "application/json")
@@ -147,7 +158,10 @@ impl ForwardSink {
             .header("webhook-id", key_header)
             .header("webhook-timestamp", timestamp)
             .header("webhook-signature", signature)
-            .header("user-agent", concat!("hotmart-receiver/", env!("CARGO_PKG_VERSION")))
+            .header(
+                "user-agent",
+                concat!("hotmart-receiver/", env!("CARGO_PKG_VERSION")),
+            )
             .body(Full::new(Bytes::from(body)));
         let request = match request {
             Ok(request) => request,
@@ -191,7 +205,11 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 impl Sink for ForwardSink {
-    fn deliver<'a>(&'a self, key: &'a str, webhook: &'a Webhook<'a>) -> BoxFuture<'a, AttemptOutcome> {
+    fn deliver<'a>(
+        &'a self,
+        key: &'a str,
+        webhook: &'a Webhook<'a>,
+    ) -> BoxFuture<'a, AttemptOutcome> {
         Box::pin(self.attempt(key, webhook))
     }
 
@@ -200,7 +218,11 @@ impl Sink for ForwardSink {
         // Host and path only: a URL's user-info or query may hold a secret.
         format!(
             "forwarding signed deliveries to http://{}{}",
-            url.authority().map_or("", |a| a.as_str()).rsplit('@').next().unwrap_or(""),
+            url.authority()
+                .map_or("", |a| a.as_str())
+                .rsplit('@')
+                .next()
+                .unwrap_or(""),
             url.path()
         )
     }
@@ -216,7 +238,10 @@ mod tests {
         assert!(err.contains("whsec_"), "{err}");
         assert!(!err.contains("MfKQ9r8G"), "{err}");
         assert_eq!(
-            format!("{:?}", ForwardSecret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap()),
+            format!(
+                "{:?}",
+                ForwardSecret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap()
+            ),
             "ForwardSecret(<redacted>)"
         );
     }

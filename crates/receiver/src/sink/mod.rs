@@ -68,7 +68,11 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// sinks that have one. Every [`Processor`] is one through [`ProcessorSink`].
 pub trait Sink: Send + Sync + 'static {
     /// One attempt.
-    fn deliver<'a>(&'a self, key: &'a str, webhook: &'a Webhook<'a>) -> BoxFuture<'a, AttemptOutcome>;
+    fn deliver<'a>(
+        &'a self,
+        key: &'a str,
+        webhook: &'a Webhook<'a>,
+    ) -> BoxFuture<'a, AttemptOutcome>;
 
     /// For the start-up log: what this sink does.
     fn describe(&self) -> String;
@@ -79,7 +83,11 @@ pub trait Sink: Send + Sync + 'static {
 pub struct ProcessorSink<P>(pub P);
 
 impl<P: Processor> Sink for ProcessorSink<P> {
-    fn deliver<'a>(&'a self, key: &'a str, webhook: &'a Webhook<'a>) -> BoxFuture<'a, AttemptOutcome> {
+    fn deliver<'a>(
+        &'a self,
+        key: &'a str,
+        webhook: &'a Webhook<'a>,
+    ) -> BoxFuture<'a, AttemptOutcome> {
         Box::pin(async move {
             match self.0.process(key, webhook).await {
                 Ok(()) => AttemptOutcome {

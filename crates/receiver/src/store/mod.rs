@@ -59,8 +59,12 @@ pub enum StoreError {
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StoreError::Busy => f.write_str("store: busy, too many deliveries waiting to be written"),
-            StoreError::Unsupported(what) => write!(f, "store: not supported by this backend: {what}"),
+            StoreError::Busy => {
+                f.write_str("store: busy, too many deliveries waiting to be written")
+            }
+            StoreError::Unsupported(what) => {
+                write!(f, "store: not supported by this backend: {what}")
+            }
             StoreError::Database(e) => write!(f, "store: {e}"),
             StoreError::Stopped => f.write_str("store: stopped"),
         }
@@ -216,9 +220,7 @@ impl Inserted {
     /// The row's number.
     pub fn seq(self) -> i64 {
         match self {
-            Inserted::New { seq } | Inserted::Duplicate { seq } | Inserted::Requeued { seq } => {
-                seq
-            }
+            Inserted::New { seq } | Inserted::Duplicate { seq } | Inserted::Requeued { seq } => seq,
         }
     }
 }
@@ -555,7 +557,10 @@ impl Default for OpenOptions {
 /// The SQLite file a `DATABASE_URL` names, if it names one: `sqlite://PATH`
 /// (`sqlite:///abs/path` for an absolute one), `sqlite:PATH`, or a bare path.
 pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
-    if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+    if let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
         return Some(rest.into());
     }
     if url.contains("://") {

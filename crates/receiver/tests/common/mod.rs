@@ -2,6 +2,7 @@
 //! database, a hyper-util legacy client, fixtures.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod app;
 pub mod load;
 
 use std::future::Future;
@@ -10,16 +11,17 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use hotmart_receiver::{Processor, RetryPolicy, Settings, Store, serve};
+use std::sync::{Arc, Mutex};
+
+use hotmart_receiver::{AdminToken, Config, Processor, RetryPolicy, RunningServer};
 use hotmart_webhook::Hottok;
+use hotmart_webhook::Webhook;
 use http_body_util::{BodyExt, Full};
 use hyper::{Method, Request, StatusCode};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 pub const SECRET: &str = "s3cr3t-hottok-for-tests-0123456789";
 
@@ -31,38 +33,50 @@ pub fn client() -> HttpClient {
         .build_http()
 }
 
+/// The admin token of the test receivers.
+pub const ADMIN: &str = "admin-token-for-tests-0123456789";
+
 /// A receiver running in this process.
 pub struct Server {
     pub addr: SocketAddr,
     pub db: PathBuf,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    running: Option<RunningServer>,
 }
 
 impl Server {
-    pub async fn start<P, F>(db: &Path, retry: RetryPolicy, make: F) -> Server
-    where
-        P: Processor,
-        F: FnOnce(&Store) -> P + Send + 'static,
-    {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mut settings = Settings::new(Hottok::new(SECRET).unwrap(), db);
-        settings.retry = retry;
-        settings.shutdown_grace = Duration::from_secs(2);
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            serve(settings, listener, make, async move {
-                let _ = stopped.await;
-            })
+    pub async fn start<P: Processor>(db: &Path, retry: RetryPolicy, processor: P) -> Server {
+        Server::start_with(db, |config| config.retry = retry, processor).await
+    }
+
+    /// With the test defaults, then `configure`.
+    pub async fn start_with<P: Processor>(
+        db: &Path,
+        configure: impl FnOnce(&mut Config),
+        processor: P,
+    ) -> Server {
+        let config = test_config(db, configure);
+        let running = hotmart_receiver::Server::new(config)
+            .processor(processor)
+            .bind()
             .await
             .unwrap();
-        });
         Server {
-            addr,
+            addr: running.local_addr(),
             db: db.to_owned(),
-            stop: Some(stop),
-            task: Some(task),
+            running: Some(running),
+        }
+    }
+
+    /// With the configured sink (forward URL or logging).
+    pub async fn start_configured(db: &Path, configure: impl FnOnce(&mut Config)) -> Server {
+        let running = hotmart_receiver::Server::new(test_config(db, configure))
+            .bind()
+            .await
+            .unwrap();
+        Server {
+            addr: running.local_addr(),
+            db: db.to_owned(),
+            running: Some(running),
         }
     }
 
@@ -72,12 +86,88 @@ impl Server {
 
     /// Graceful stop; waits for it (bounded).
     pub async fn stop(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        tokio::time::timeout(Duration::from_secs(20), self.task.take().unwrap())
+        let running = self.running.take().unwrap();
+        tokio::time::timeout(Duration::from_secs(20), running.shutdown())
             .await
-            .expect("the receiver stops within 20 s")
-            .unwrap();
+            .expect("the receiver stops within 20 s");
     }
+}
+
+pub fn test_config(db: &Path, configure: impl FnOnce(&mut Config)) -> Config {
+    let mut config = Config::new(
+        Hottok::new(SECRET).unwrap(),
+        format!("sqlite://{}", db.display()),
+    );
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.admin_token = Some(AdminToken::new(ADMIN).unwrap());
+    config.retry = fast_retry();
+    config.limits.shutdown_grace = Duration::from_secs(2);
+    configure(&mut config);
+    config
+}
+
+/// Records every call; fails the first `fail_first` attempts of each key,
+/// or always.
+#[derive(Clone, Default)]
+pub struct Recorder {
+    pub fail_first: usize,
+    pub always_fail: bool,
+    pub calls: Arc<Mutex<Vec<(String, String, Instant)>>>,
+}
+
+impl Recorder {
+    /// The calls for a key, or for the 2.0.0 event id of a non-purchase
+    /// event (key `event:<id>`).
+    pub fn calls_for(&self, key: &str) -> Vec<Instant> {
+        let event_key = format!("event:{key}");
+        let calls = self.calls.lock().unwrap();
+        calls
+            .iter()
+            .filter(|(k, ..)| k == key || *k == event_key)
+            .map(|c| c.2)
+            .collect()
+    }
+
+    /// (key, event) of every call, in order.
+    pub fn keys(&self) -> Vec<(String, String)> {
+        let calls = self.calls.lock().unwrap();
+        calls
+            .iter()
+            .map(|(k, e, _)| (k.clone(), e.clone()))
+            .collect()
+    }
+}
+
+impl Processor for Recorder {
+    type Error = String;
+
+    async fn process(&self, key: &str, webhook: &Webhook<'_>) -> Result<(), String> {
+        let n = {
+            let mut calls = self.calls.lock().unwrap();
+            calls.push((
+                key.to_owned(),
+                webhook.event_name().to_owned(),
+                Instant::now(),
+            ));
+            calls.iter().filter(|(k, ..)| k == key).count()
+        };
+        if self.always_fail || n <= self.fail_first {
+            Err(format!("downstream unavailable (attempt {n})"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// The (state, attempts) of the row with this event id.
+pub fn state(db: &Path, event_id: &str) -> (String, i64) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row(
+        "SELECT state, attempts FROM deliveries WHERE event_id = ?1 OR key = ?1",
+        [event_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .unwrap()
 }
 
 pub async fn send(
@@ -126,8 +216,38 @@ pub async fn deliver(
     .await
 }
 
+/// A GET with the admin token.
 pub async fn get(client: &HttpClient, server: &Server, path: &str) -> (StatusCode, Value) {
-    send(client, Method::GET, &server.url(path), &[], Bytes::new()).await
+    let auth = format!("Bearer {ADMIN}");
+    send(
+        client,
+        Method::GET,
+        &server.url(path),
+        &[("authorization", &auth)],
+        Bytes::new(),
+    )
+    .await
+}
+
+/// A POST with the admin token.
+pub async fn admin_post(
+    client: &HttpClient,
+    server: &Server,
+    path: &str,
+    body: impl Into<Bytes>,
+) -> (StatusCode, Value) {
+    let auth = format!("Bearer {ADMIN}");
+    send(
+        client,
+        Method::POST,
+        &server.url(path),
+        &[
+            ("authorization", &auth),
+            ("content-type", "application/json"),
+        ],
+        body,
+    )
+    .await
 }
 
 pub async fn statistics(client: &HttpClient, server: &Server) -> Value {
@@ -164,10 +284,15 @@ pub fn v2_fixtures() -> Vec<Value> {
         .collect()
 }
 
-/// The fixture `event` with its `id` replaced.
+/// The fixture `event` with its `id` replaced, and its purchase transaction
+/// too (`HP-<id>`): a purchase is keyed by transaction and event, so the id
+/// alone would not make another event.
 pub fn with_id(event: &Value, id: &str) -> Vec<u8> {
     let mut event = event.clone();
     event["id"] = Value::String(id.to_owned());
+    if event["data"]["purchase"]["transaction"].is_string() {
+        event["data"]["purchase"]["transaction"] = Value::String(format!("HP-{id}"));
+    }
     serde_json::to_vec(&event).unwrap()
 }
 

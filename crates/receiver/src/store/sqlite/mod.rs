@@ -185,10 +185,10 @@ impl SqliteStore {
                 }
             };
             let result = f(&conn).map_err(db);
-            if let Ok(mut idle) = inner.readers.lock() {
-                if idle.len() < 8 {
-                    idle.push(conn);
-                }
+            if let Ok(mut idle) = inner.readers.lock()
+                && idle.len() < 8
+            {
+                idle.push(conn);
             }
             result
         })
@@ -217,9 +217,10 @@ fn create_private(path: &Path) -> StoreResult<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options.open(path).map(drop).map_err(|e| {
-        StoreError::Database(format!("cannot create {}: {e}", path.display()))
-    })
+    options
+        .open(path)
+        .map(drop)
+        .map_err(|e| StoreError::Database(format!("cannot create {}: {e}", path.display())))
 }
 
 fn lock_path(path: &Path) -> PathBuf {

@@ -9,7 +9,8 @@ use crate::store::{
     Source, State, Statistics, now_ms,
 };
 
-const SUMMARY_COLUMNS: &str = "seq, key, source, event, event_id, transaction_code, status, version,
+const SUMMARY_COLUMNS: &str =
+    "seq, key, source, event, event_id, transaction_code, status, version,
     state, attempts, duplicates, received_at, last_seen_at, due_at, processed_at, last_error";
 
 fn summary(r: &Row<'_>) -> rusqlite::Result<DeliverySummary> {
@@ -76,7 +77,10 @@ pub(super) fn list(conn: &Connection, f: &ListFilter) -> rusqlite::Result<Vec<De
     rows.collect()
 }
 
-pub(super) fn get(conn: &Connection, which: &DeliveryRef) -> rusqlite::Result<Option<DeliveryDetail>> {
+pub(super) fn get(
+    conn: &Connection,
+    which: &DeliveryRef,
+) -> rusqlite::Result<Option<DeliveryDetail>> {
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS}, parse_error, problems, body FROM deliveries WHERE seq = ?1"
     );
@@ -160,7 +164,11 @@ pub(super) fn per_minute(conn: &Connection, since: i64) -> rusqlite::Result<Vec<
     )?;
     let mut out: Vec<MinuteCount> = Vec::new();
     for row in stmt.query_map([since], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
     })? {
         let (minute, state, n) = row?;
         if out.last().is_none_or(|m| m.minute != minute) {
@@ -199,12 +207,16 @@ pub(super) fn to_reparse(
     rows.collect()
 }
 
-pub(super) fn existing_keys(conn: &Connection, keys: &[String]) -> rusqlite::Result<HashSet<String>> {
+pub(super) fn existing_keys(
+    conn: &Connection,
+    keys: &[String],
+) -> rusqlite::Result<HashSet<String>> {
     let mut found = HashSet::new();
     for chunk in keys.chunks(500) {
         let marks = vec!["?"; chunk.len()].join(",");
-        let mut stmt =
-            conn.prepare(&format!("SELECT key FROM deliveries WHERE key IN ({marks})"))?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT key FROM deliveries WHERE key IN ({marks})"
+        ))?;
         for key in stmt.query_map(params_from_iter(chunk), |r| r.get::<_, String>(0))? {
             found.insert(key?);
         }

@@ -10,7 +10,7 @@ use tokio::sync::oneshot;
 
 use super::{Inner, MAX_BATCH, db};
 use crate::store::{
-    AttemptRecord, Claimed, DeliveryRef, Inserted, Next, NewDelivery, ParseSummary, Reparsed,
+    AttemptRecord, Claimed, DeliveryRef, Inserted, NewDelivery, Next, ParseSummary, Reparsed,
     ReplaySelector, Source, State, StoreError, StoreResult, now_ms,
 };
 
@@ -72,28 +72,27 @@ pub(super) fn run(mut conn: Connection, rx: mpsc::Receiver<Cmd>, inner: &Inner) 
             .count();
         inner.queued_inserts.fetch_sub(inserts, Ordering::AcqRel);
         let mut done: Vec<Finish> = Vec::with_capacity(batch.len());
-        let committed = match conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        {
-            Ok(tx) => {
-                for cmd in batch {
-                    match cmd {
-                        Cmd::Stop => stop = true,
-                        cmd => done.push(in_savepoint(&tx, cmd)),
+        let committed =
+            match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
+                Ok(tx) => {
+                    for cmd in batch {
+                        match cmd {
+                            Cmd::Stop => stop = true,
+                            cmd => done.push(in_savepoint(&tx, cmd)),
+                        }
                     }
+                    tx.commit().map_err(|e| e.to_string())
                 }
-                tx.commit().map_err(|e| e.to_string())
-            }
-            Err(e) => {
-                for cmd in batch {
-                    match cmd {
-                        Cmd::Stop => stop = true,
-                        cmd => done.push(failed(cmd)),
+                Err(e) => {
+                    for cmd in batch {
+                        match cmd {
+                            Cmd::Stop => stop = true,
+                            cmd => done.push(failed(cmd)),
+                        }
                     }
+                    Err(e.to_string())
                 }
-                Err(e.to_string())
-            }
-        };
+            };
         if let Err(e) = &committed {
             tracing::error!(platform = "HOTMART", error = %e, "store: a write transaction failed");
         }
@@ -161,7 +160,9 @@ fn execute(conn: &Connection, cmd: Cmd) -> (bool, Finish) {
             reply,
         } => out(reply, release(conn, &worker, &seqs).map_err(db)),
         Cmd::Replay(which, r) => out(r, replay(conn, &which).map_err(db)),
-        Cmd::StoreReparse(seq, summary, r) => out(r, store_reparse(conn, seq, &summary).map_err(db)),
+        Cmd::StoreReparse(seq, summary, r) => {
+            out(r, store_reparse(conn, seq, &summary).map_err(db))
+        }
         Cmd::Prune(before, r) => out(r, prune(conn, before).map_err(db)),
         Cmd::Probe(r) => out(r, bump(conn, "probe", 1).map_err(db)),
         Cmd::Stop => (true, Box::new(|_| {})),
@@ -396,14 +397,24 @@ fn store_reparse(conn: &Connection, seq: i64, s: &ParseSummary) -> rusqlite::Res
         .optional()?;
     let common = "event = ?2, event_id = ?3, transaction_code = ?4, status = ?5, version = ?6,
                   parse_error = NULL, problems = ?7, claimed_by = NULL";
-    let args = params![seq, s.event, s.event_id, s.transaction, s.status, s.version, problems];
+    let args = params![
+        seq,
+        s.event,
+        s.event_id,
+        s.transaction,
+        s.status,
+        s.version,
+        problems
+    ];
     if let Some(other) = other {
         conn.execute(
             &format!(
                 "UPDATE deliveries SET {common}, state = 'duplicate', due_at = NULL,
                      last_error = 'the same event as delivery #' || ?8 WHERE seq = ?1"
             ),
-            rusqlite::params_from_iter(args.iter().copied().chain([&other as &dyn rusqlite::ToSql])),
+            rusqlite::params_from_iter(
+                args.iter().copied().chain([&other as &dyn rusqlite::ToSql]),
+            ),
         )?;
         return Ok(Reparsed::DuplicateOf(other));
     }
