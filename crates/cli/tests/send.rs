@@ -99,6 +99,27 @@ fn a_closed_port_is_minus_one_and_retried() {
 }
 
 #[test]
+fn an_https_url_speaks_tls() {
+    // The scripted server speaks plain HTTP: the TLS handshake fails, which
+    // shows the client took the https path (no request reaches the handler).
+    let server = Server::start(&[], Reply::Status(200));
+    let url = server.url.replace("http://", "https://");
+    let output = send(&url, &["--json", "--retries", "0"]);
+    assert_eq!(output.status.code(), Some(1));
+    let records = records(&output);
+    assert_eq!(statuses(&records), [-1]);
+    assert!(
+        records[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot connect"),
+        "{}",
+        records[0]
+    );
+    assert!(server.received().is_empty());
+}
+
+#[test]
 fn unauthorized_is_shown_and_retried_and_the_hottok_travels_in_the_header() {
     let server = Server::start(
         &[Reply::Status(401), Reply::Status(401)],
@@ -245,7 +266,7 @@ fn exit_statuses_are_zero_one_and_two() {
         assert!(err.starts_with("error:"), "{bad:?}: {err}");
         assert!(output.stdout.is_empty());
     }
-    for url in ["https://example.com/hook", "ftp://x/y", "not a url"] {
+    for url in ["ftp://x/y", "not a url", "http:///no-host"] {
         let output = send(url, &[]);
         assert_eq!(output.status.code(), Some(2), "{url}");
         assert_eq!(

@@ -57,16 +57,11 @@ fn check(args: SendArgs) -> Result<(Plan, Sender), String> {
         .url
         .parse()
         .map_err(|e| format!("--url {:?} is not a URL: {e}", args.url))?;
-    match uri.scheme_str() {
-        Some("http") => {}
-        Some("https") => {
-            return Err(
-                "--url: https is not supported; send to the receiver's plain http \
-                        address (e.g. http://localhost:3000/…) or through a local tunnel"
-                    .into(),
-            );
-        }
-        _ => return Err(format!("--url {:?} must start with http://", args.url)),
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Err(format!(
+            "--url {:?} must start with http:// or https://",
+            args.url
+        ));
     }
     if uri.host().is_none() {
         return Err(format!("--url {:?} has no host", args.url));
