@@ -38,6 +38,7 @@ mod http;
 pub mod key;
 pub mod mask;
 pub mod metrics;
+pub mod reconcile;
 pub mod retry;
 pub mod sink;
 pub mod store;

@@ -15,6 +15,8 @@ use crate::{BoxError, Server, shutdown_signal};
 pub(crate) enum Failure {
     Usage(Usage),
     Other(BoxError),
+    /// Exit with this status; the command has said why.
+    Exit(u8),
 }
 
 impl From<Usage> for Failure {
@@ -52,7 +54,7 @@ pub(crate) async fn serve(settings: &Settings) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn open(settings: &Settings) -> Result<Arc<dyn Store>, Failure> {
+pub(crate) async fn open(settings: &Settings) -> Result<Arc<dyn Store>, Failure> {
     settings.json_logs()?;
     Ok(store::open(&settings.database_url(), &OpenOptions::default()).await?)
 }

@@ -3,6 +3,7 @@
 //! clear line on stderr and exit status 2.
 
 mod commands;
+mod reconcile;
 mod settings;
 
 use std::process::ExitCode;
@@ -57,6 +58,10 @@ enum Command {
         /// A new file.
         path: std::path::PathBuf,
     },
+    /// Compare Hotmart's sales history (REST API; HOTMART_CLIENT_ID and
+    /// HOTMART_CLIENT_SECRET, or HOTMART_BASIC) with the stored deliveries
+    /// and list the sales whose webhook never arrived; --import stores them.
+    Reconcile(reconcile::ReconcileArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -131,6 +136,7 @@ pub fn main() -> ExitCode {
             Command::Reparse => commands::reparse(&cli.settings).await,
             Command::Prune { older_than } => commands::prune(&cli.settings, &older_than).await,
             Command::Backup { path } => commands::backup(&cli.settings, &path).await,
+            Command::Reconcile(args) => reconcile::run(&cli.settings, args).await,
         }
     });
     match result {
@@ -139,6 +145,7 @@ pub fn main() -> ExitCode {
             eprintln!("hotmart-receiver: {line}");
             ExitCode::from(2)
         }
+        Err(commands::Failure::Exit(status)) => ExitCode::from(status),
         Err(commands::Failure::Other(e)) => {
             eprintln!("hotmart-receiver: {e}");
             ExitCode::FAILURE

@@ -1,18 +1,35 @@
-//! Inspect captured Hotmart webhook bodies.
-//!
-//! Run: `cargo run -q -p example-inspect -- FILE...`
+//! `hotmart inspect FILE…`: what the parser understood of captured bodies.
 //!
 //! For each file it prints one line of JSON:
 //! `{"file":…,"ok":true,"version":"2.0.0","event":"PURCHASE_APPROVED","known":true,"payload":{…}}`
 //! where `payload` is the parsed value written back with the crate's own
 //! `Serialize` (Hotmart's wire names; the body `hottok` is never kept), or
 //! `{"file":…,"ok":false,"error":"… at `data.purchase.price.value`"}`.
-//! It exits 0 when every file parsed, 1 when one did not, 2 without files.
+//! Scripts rely on this output: keep it byte-for-byte stable. It exits 0
+//! when every file parsed, 1 when one did not (clap exits 2 without files).
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
+
+/// Inspects every file in order, one line each.
+pub(crate) fn run(files: &[String]) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    let mut all_ok = true;
+    for file in files {
+        let (line, ok) = inspect(file);
+        all_ok &= ok;
+        if writeln!(out, "{line}").is_err() {
+            return ExitCode::FAILURE;
+        }
+    }
+    if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
 
 /// One output line, fields in the documented order, and whether it parsed.
 fn inspect(file: &str) -> (String, bool) {
@@ -41,27 +58,5 @@ fn inspect(file: &str) -> (String, bool) {
             Err(e) => failure(format!("cannot serialise the parsed value: {e}")),
         },
         Err(e) => failure(e.to_string()),
-    }
-}
-
-fn main() -> ExitCode {
-    let files: Vec<String> = std::env::args().skip(1).collect();
-    if files.is_empty() {
-        eprintln!("usage: example-inspect FILE...");
-        return ExitCode::from(2);
-    }
-    let mut out = std::io::stdout().lock();
-    let mut all_ok = true;
-    for file in &files {
-        let (line, ok) = inspect(file);
-        all_ok &= ok;
-        if writeln!(out, "{line}").is_err() {
-            return ExitCode::FAILURE;
-        }
-    }
-    if all_ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
     }
 }

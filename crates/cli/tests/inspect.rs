@@ -1,4 +1,5 @@
-//! Runs the real `example-inspect` binary on the crate's fixtures.
+//! Runs the real `hotmart inspect` on the library's fixtures (moved from the
+//! former `example-inspect`, whose output it keeps byte for byte).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,7 +13,8 @@ fn fixture(rel: &str) -> PathBuf {
 }
 
 fn run(files: &[PathBuf]) -> (Option<i32>, Vec<Value>) {
-    let out = Command::new(env!("CARGO_BIN_EXE_example-inspect"))
+    let out = Command::new(env!("CARGO_BIN_EXE_hotmart"))
+        .arg("inspect")
         .args(files)
         .output()
         .unwrap();
@@ -63,8 +65,32 @@ fn every_fixture_is_one_ok_line_with_its_event_and_payload() {
 }
 
 #[test]
+fn the_output_is_byte_for_byte_what_example_inspect_printed() {
+    // `inspect.golden` was written by the former `example-inspect` with these
+    // arguments, from this directory. Scripts parse these lines: a change
+    // here breaks them. (A change of the library's serialisation of a
+    // payload shows here too; regenerate the file only for such a change.)
+    let out = Command::new(env!("CARGO_BIN_EXE_hotmart"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "inspect",
+            "../../tests/fixtures/v2/CLUB_FIRST_ACCESS_1.json",
+            "../../tests/fixtures/v2/CLUB_MODULE_COMPLETED_1.json",
+            "../../tests/fixtures/v1/approved_1.form",
+            "tests/does-not-exist.json",
+        ])
+        .output()
+        .unwrap();
+    let golden =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/inspect.golden"))
+            .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), golden);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
 fn unknown_events_are_ok_but_not_known_and_bad_files_fail_the_run() {
-    let dir = std::env::temp_dir().join(format!("inspect-test-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("hotmart-inspect-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let unknown = dir.join("unknown.json");
     std::fs::write(
@@ -90,4 +116,14 @@ fn unknown_events_are_ok_but_not_known_and_bad_files_fail_the_run() {
     assert!(error.contains("data.purchase.price.value"), "{error}");
     assert_eq!(lines[2]["ok"], false);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn no_file_is_bad_usage() {
+    let out = Command::new(env!("CARGO_BIN_EXE_hotmart"))
+        .arg("inspect")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
 }
