@@ -158,6 +158,7 @@ struct Fresh {
     id: String,
     transaction: String,
     user_key: String,
+    subscriber_code: String,
     now: i64,
 }
 
@@ -172,6 +173,12 @@ impl Kind {
             id: uuid_v4(),
             transaction: transaction(),
             user_key: (0..16).map(|_| fastrand::alphanumeric()).collect(),
+            // Eight capitals and digits, like Hotmart's subscriber codes: a
+            // launch has many subscribers, and a receiver keying v1 events on
+            // the subscriber must see distinct ones.
+            subscriber_code: (0..8)
+                .map(|_| fastrand::alphanumeric().to_ascii_uppercase())
+                .collect(),
             now: now_ms,
         };
         let form = self.format == Format::V1Form;
@@ -208,6 +215,7 @@ impl Kind {
             "id" => fresh.id.clone().into(),
             "transaction" => fresh.transaction.clone().into(),
             "user_key" => fresh.user_key.clone().into(),
+            "subscriber_code" => fresh.subscriber_code.clone().into(),
             "now" => now.to_string().into(),
             "earlier" => (now - 1000).to_string().into(),
             "order_date" => order_date.to_string().into(),
@@ -414,6 +422,31 @@ mod tests {
         assert_eq!(&id[14..15], "4");
         let tx = a.transaction.unwrap();
         assert!(tx.starts_with("HP") && tx.len() == 12, "{tx}");
+    }
+
+    #[test]
+    fn each_delivery_has_its_own_subscriber() {
+        for format in [Format::V2, Format::V1Form, Format::V1Json] {
+            for name in [
+                "PURCHASE_APPROVED",
+                "SUBSCRIPTION_CANCELLATION",
+                "SWITCH_PLAN",
+            ] {
+                let Ok(kind) = kind(name, format) else {
+                    continue;
+                };
+                let a = parse(&kind.generate(HOTTOK, NOW).body)
+                    .unwrap()
+                    .subscriber_code()
+                    .map(str::to_owned);
+                let b = parse(&kind.generate(HOTTOK, NOW).body)
+                    .unwrap()
+                    .subscriber_code()
+                    .map(str::to_owned);
+                assert!(a.is_some(), "{name} {format:?}");
+                assert_ne!(a, b, "{name} {format:?}");
+            }
+        }
     }
 
     #[test]
