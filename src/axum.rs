@@ -50,16 +50,30 @@ pub struct HotmartWebhook {
 impl HotmartWebhook {
     /// Parses the body; strings borrow from it. An unknown event is not an
     /// error (it is [`Event::Unknown`](crate::Event::Unknown)).
+    ///
+    /// Tolerant: a field of an unexpected type reads as absent and is listed
+    /// in [`Webhook::problems`]; see [`crate::parse`].
     pub fn parse(&self) -> Result<Webhook<'_>, ParseError> {
         crate::parse(&self.body)
     }
 
-    /// The verified body, byte for byte as received.
+    /// Parses the body with [`crate::parse_strict`]: fails on the first
+    /// field of an unexpected type.
+    pub fn parse_strict(&self) -> Result<Webhook<'_>, ParseError> {
+        crate::parse_strict(&self.body)
+    }
+
+    /// The verified body, byte for byte as received. It may carry the
+    /// account's hottok (every v1 body does): store or log
+    /// [`mask_hottok`](crate::mask_hottok)`(webhook.body())`, never the body
+    /// itself.
     pub fn body(&self) -> &Bytes {
         &self.body
     }
 
-    /// Takes the body, for storing it before parsing.
+    /// Takes the body, byte for byte as received. It may carry the
+    /// account's hottok: what you store should be
+    /// [`mask_hottok`](crate::mask_hottok) of it.
     pub fn into_body(self) -> Bytes {
         self.body
     }
@@ -190,20 +204,30 @@ mod tests {
 
     /// Runs the extractor behind the real layer, as a route would.
     async fn through_layer(req: http::Request<Body>) -> Response {
-        let handler = service_fn(|req: http::Request<crate::VerifiedBody<Body>>| async move {
-            let req = req.map(Body::new);
-            let response = match HotmartWebhook::from_request(req, &()).await {
-                Ok(webhook) => match webhook.parse() {
-                    Ok(parsed) => {
-                        let text = format!("{}:{:?}", parsed.event_name(), webhook.source());
-                        Response::new(Body::from(text))
-                    }
-                    Err(e) => e.into_response(),
-                },
-                Err(rejection) => rejection.into_response(),
-            };
-            Ok::<_, std::convert::Infallible>(response)
-        });
+        through_layer_parsing(req, false).await
+    }
+
+    async fn through_layer_parsing(req: http::Request<Body>, strict: bool) -> Response {
+        let handler = service_fn(
+            move |req: http::Request<crate::VerifiedBody<Body>>| async move {
+                let req = req.map(Body::new);
+                let response = match HotmartWebhook::from_request(req, &()).await {
+                    Ok(webhook) => match if strict {
+                        webhook.parse_strict()
+                    } else {
+                        webhook.parse()
+                    } {
+                        Ok(parsed) => {
+                            let text = format!("{}:{:?}", parsed.event_name(), webhook.source());
+                            Response::new(Body::from(text))
+                        }
+                        Err(e) => e.into_response(),
+                    },
+                    Err(rejection) => rejection.into_response(),
+                };
+                Ok::<_, std::convert::Infallible>(response)
+            },
+        );
         let layer = VerifyHottokLayer::new(Hottok::new(SECRET).unwrap());
         layer
             .layer(handler)
@@ -253,13 +277,17 @@ mod tests {
 
     #[tokio::test]
     async fn parse_failures_answer_with_the_validation_object_and_no_payload() {
-        let req = http::Request::post("/")
-            .header("x-hotmart-hottok", SECRET)
-            .body(Body::from(
-                r#"{"id":"1","event":"PURCHASE_APPROVED","version":"2.0.0","data":{"buyer":{"email":true},"purchase":{"is_funnel":"ana@example.com"}}}"#,
-            ))
-            .unwrap();
-        let response = through_layer(req).await;
+        const BODY: &str = r#"{"id":"1","event":"PURCHASE_APPROVED","version":"2.0.0","data":{"buyer":{"email":true},"purchase":{"is_funnel":"ana@example.com"}}}"#;
+        let request = || {
+            http::Request::post("/")
+                .header("x-hotmart-hottok", SECRET)
+                .body(Body::from(BODY))
+                .unwrap()
+        };
+        // Tolerantly, the two fields read as absent and the delivery parses.
+        let response = through_layer(request()).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let response = through_layer_parsing(request(), true).await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let json = body_json(response).await;
         assert_eq!(json["success"], false);
@@ -284,7 +312,7 @@ mod tests {
     fn debug_shows_size_and_source_only() {
         let webhook = HotmartWebhook {
             body: Bytes::from_static(b"email=ana%40example.com"),
-            verified: Verified::new(HottokSource::Body),
+            verified: Verified::new(HottokSource::Body, crate::MatchedToken::Current),
         };
         let debug = format!("{webhook:?}");
         assert!(!debug.contains("ana"), "{debug}");

@@ -4,7 +4,10 @@ use std::fmt;
 
 use http::StatusCode;
 
-/// The failure of [`parse`](crate::parse).
+/// The failure of [`parse`](crate::parse) (a body that is not JSON or a
+/// form, or not a Hotmart delivery at all) or of
+/// [`parse_strict`](crate::parse_strict) (also any field of an unexpected
+/// type).
 ///
 /// It says whether the body was not well-formed at all ([`Category::Syntax`],
 /// answer `400`) or well-formed but not shaped as Hotmart's payload
@@ -17,7 +20,7 @@ use http::StatusCode;
 /// JSON parser are replaced by `…`.
 ///
 /// ```
-/// let err = hotmart_webhook::parse(br#"{"id":"1","event":"PURCHASE_APPROVED","version":"2.0.0",
+/// let err = hotmart_webhook::parse_strict(br#"{"id":"1","event":"PURCHASE_APPROVED","version":"2.0.0",
 ///     "data":{"purchase":{"price":{"value":"cheap"}}}}"#).unwrap_err();
 /// assert!(err.is_data());
 /// assert_eq!(err.path(), Some("data.purchase.price.value"));
@@ -212,7 +215,7 @@ impl std::error::Error for ParseError {}
 /// Replaces payload values that serde quotes in its messages
 /// (`string "…"`, ``integer `5` ``) with `…`; field names in backticks
 /// (``missing field `id` ``) are kept.
-fn redact(message: &str) -> String {
+pub(crate) fn redact(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut rest = message;
     while let Some(i) = rest.find(['"', '`']) {

@@ -102,6 +102,7 @@ mod list;
 mod money;
 mod owned;
 mod parse;
+mod problem;
 mod raw;
 #[cfg(feature = "proptest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
@@ -116,8 +117,8 @@ pub use error::{Category, ParseError};
 pub use event::v1::V1Purchase;
 pub use event::{Event, Id};
 pub use hottok::{
-    FromEnvError, HOTTOK_HEADER, Hottok, InvalidHottok, MAX_HOTTOK_LEN, PREVIOUS_SECRET_ENV_VAR,
-    SECRET_ENV_VAR,
+    FromEnvError, HOTTOK_HEADER, Hottok, InvalidHottok, MAX_HOTTOK_LEN, MatchedToken,
+    PREVIOUS_SECRET_ENV_VAR, SECRET_ENV_VAR, mask_hottok,
 };
 pub use layer::{
     DEFAULT_BODY_LIMIT, HottokSource, Rejection, RejectionReason, ResponseBody, ResponseFuture,
@@ -125,7 +126,8 @@ pub use layer::{
 };
 pub use list::List;
 pub use money::{Amount, InvalidAmount, Money, currency_exponent};
-pub use parse::{Envelope, KeyCase, Webhook, parse};
+pub use parse::{Envelope, KeyCase, Webhook, parse, parse_strict};
+pub use problem::Problem;
 pub use raw::RawJson;
 pub use text::Text;
 pub use time::{Encoding, Timestamp};

@@ -2,7 +2,8 @@
 //!
 //! Every payload struct is declared once, with its wire names; the macros add
 //! the serde derives, `#[non_exhaustive]`, `skip_serializing_if` on every
-//! `Option` (Hotmart omits absent fields rather than sending `null`) and an
+//! `Option` (Hotmart omits absent fields rather than sending `null`),
+//! tolerant reading of every `Option` (see `problem.rs`) and an
 //! `into_owned()` that detaches the value from the body.
 
 /// Declares a payload struct. Fields of type `Option<…>` default to `None`
@@ -24,7 +25,7 @@ macro_rules! payload {
         $(#[$fm:meta])* pub $f:ident : Option<$t:ty> $(, $($rest:tt)*)?
     ) => {
         payload!(@munch [$($meta)*] $name [$($lt)?]
-            [$($fields)* $(#[$fm])* #[serde(default, skip_serializing_if = "Option::is_none")] pub $f: Option<$t>,]
+            [$($fields)* $(#[$fm])* #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::problem::field")] pub $f: Option<$t>,]
             [$($names)* $f] $($($rest)*)?);
     };
     (@munch [$($meta:tt)*] $name:ident [$($lt:tt)?] [$($fields:tt)*] [$($names:ident)*]

@@ -193,13 +193,21 @@ impl<'de> Deserialize<'de> for Amount {
 ///
 /// The currency can differ between the objects of one purchase (a BRL price
 /// with a USD `original_offer_price`), so each amount travels with its own.
+///
+/// `value` is required: read tolerantly, a `value` that is not an amount
+/// makes the whole `Money` absent, with one problem at the `Money`'s path.
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Money<'a> {
     /// The amount in currency units.
     pub value: Amount,
     /// ISO 4217 code (`"BRL"`, `"USD"`, `"CLP"`); absent in the 2022 test template.
-    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        borrow,
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::problem::field"
+    )]
     pub currency_value: Option<Text<'a>>,
 }
 

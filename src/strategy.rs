@@ -52,7 +52,7 @@
 //! runner
 //!     .run(&strategy::webhook(), |webhook| {
 //!         // Every delivery Hotmart can send must be answered, never an error.
-//!         let action = handle(&webhook.to_wire());
+//!         let action = handle(&webhook.to_wire().unwrap());
 //!         prop_assert!(action.is_ok(), "{:?}", action);
 //!         if let Webhook::V2(envelope) = &webhook {
 //!             if let Event::PurchaseRefunded(data) = &envelope.event {
@@ -1063,11 +1063,12 @@ pub fn envelope() -> impl Strategy<Value = Envelope<'static>> {
                 }
             };
             Envelope {
-                id,
+                id: Some(id),
                 creation_date,
                 creation_date_key,
                 version,
                 event,
+                problems: Vec::new(),
             }
         },
     )
@@ -1208,6 +1209,7 @@ pub fn v1_purchase() -> impl Strategy<Value = V1Purchase<'static>> {
         funnel: opt(any::<bool>()),
         order_bump: opt(any::<bool>()),
         extra: vec(extra_field(), 0..4),
+        problems: Just(Vec::new()),
     });
     (fields, transaction()).prop_map(|(mut purchase, transaction)| {
         let recognised = purchase.status.is_some()
@@ -1245,6 +1247,7 @@ pub fn v1_cart_abandonment() -> impl Strategy<Value = V1CartAbandonment<'static>
         buyer_vo: opt(cart_buyer()),
         has_negotiate: opt(any::<bool>()),
         subscription_plan_id: opt(id()),
+        problems: Just(Vec::new()),
     })
 }
 
@@ -1265,6 +1268,7 @@ pub fn v1_subscription_cancellation() -> impl Strategy<Value = V1SubscriptionCan
         product_name: opt(product_name()),
         subscription_plan_name: opt(text()),
         date_next_charge: opt(timestamp()),
+        problems: Just(Vec::new()),
     })
 }
 
@@ -1284,6 +1288,7 @@ pub fn v1_switch_plan() -> impl Strategy<Value = V1SwitchPlan<'static>> {
         })),
         new_subscription_plan: opt(v1_plan()),
         previous_subscription_plan: opt(v1_plan()),
+        problems: Just(Vec::new()),
     })
 }
 

@@ -341,7 +341,10 @@ mod tests {
         let Event::PurchaseApproved(purchase) = &approved.event else {
             panic!("not approved");
         };
-        assert_eq!(approved.id.as_str(), "083bb5a0-f7e0-414b-b600-585a015403f2");
+        assert_eq!(
+            approved.id.as_deref().unwrap(),
+            "083bb5a0-f7e0-414b-b600-585a015403f2"
+        );
         assert_eq!(purchase.transaction(), Some("HP2363007968"));
         assert!(!purchase.is_renewal());
 

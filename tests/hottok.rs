@@ -1,8 +1,11 @@
 //! The secret: what `Hottok` accepts as configuration, what it matches, and
 //! that it never shows itself.
 
+use std::borrow::Cow;
+
 use hotmart_webhook::{
-    HOTTOK_HEADER, Hottok, InvalidHottok, MAX_HOTTOK_LEN, PREVIOUS_SECRET_ENV_VAR, SECRET_ENV_VAR,
+    HOTTOK_HEADER, Hottok, InvalidHottok, MAX_HOTTOK_LEN, MatchedToken, PREVIOUS_SECRET_ENV_VAR,
+    SECRET_ENV_VAR, mask_hottok,
 };
 
 /// Shaped like a real token: 30 alphanumerics and 6 digits.
@@ -173,4 +176,81 @@ fn hottok_can_be_shared_between_threads() {
     assert_send_sync_clone::<Hottok>();
     assert_send_sync_clone::<InvalidHottok>();
     assert_send_sync_clone::<hotmart_webhook::FromEnvError>();
+}
+
+#[test]
+fn verify_names_the_token_that_matched() {
+    let hottok = Hottok::new(NEWER).unwrap().with_previous(SECRET).unwrap();
+    assert_eq!(hottok.verify(NEWER.as_bytes()), Some(MatchedToken::Current));
+    assert_eq!(
+        hottok.verify(SECRET.as_bytes()),
+        Some(MatchedToken::Previous)
+    );
+    assert_eq!(hottok.verify(b"neither"), None);
+    assert_eq!(hottok.verify(&[b'a'; MAX_HOTTOK_LEN + 1]), None);
+    assert_eq!(hottok.token_count(), 2);
+}
+
+#[test]
+fn the_same_token_twice_counts_as_the_current_one() {
+    let hottok = Hottok::new(SECRET).unwrap().with_previous(SECRET).unwrap();
+    assert_eq!(
+        hottok.verify(SECRET.as_bytes()),
+        Some(MatchedToken::Current)
+    );
+}
+
+#[test]
+fn a_second_previous_token_replaces_the_first() {
+    let hottok = Hottok::new(NEWER)
+        .unwrap()
+        .with_previous("first-previous")
+        .unwrap()
+        .with_previous(SECRET)
+        .unwrap();
+    assert_eq!(hottok.token_count(), 2);
+    assert_eq!(hottok.verify(b"first-previous"), None);
+    assert_eq!(
+        hottok.verify(SECRET.as_bytes()),
+        Some(MatchedToken::Previous)
+    );
+}
+
+#[test]
+fn masked_fixtures_keep_their_length_and_lose_their_token() {
+    let fixtures: [(&str, &[u8]); 3] = [
+        ("v1 form", include_bytes!("fixtures/v1/approved_1.form")),
+        (
+            "v2 with hottok",
+            include_bytes!("fixtures/v2/PURCHASE_APPROVED_9.json"),
+        ),
+        (
+            "v2 without",
+            include_bytes!("fixtures/v2/PURCHASE_APPROVED_3.json"),
+        ),
+    ];
+    for (name, body) in fixtures {
+        let masked = mask_hottok(body);
+        assert_eq!(masked.len(), body.len(), "{name}");
+        let text = String::from_utf8_lossy(&masked);
+        if name == "v2 without" {
+            assert!(matches!(masked, Cow::Borrowed(_)), "{name}");
+            continue;
+        }
+        assert!(matches!(masked, Cow::Owned(_)), "{name}");
+        assert!(text.contains("hottok"), "{name}");
+        let original = String::from_utf8_lossy(body);
+        let changed: Vec<(char, char)> = original
+            .chars()
+            .zip(text.chars())
+            .filter(|(a, b)| a != b)
+            .collect();
+        assert!(changed.len() >= 20, "{name}: {changed:?}");
+        assert!(changed.iter().all(|(_, b)| *b == '*'), "{name}");
+    }
+    let json: serde_json::Value = serde_json::from_slice(&mask_hottok(fixtures[1].1)).unwrap();
+    let hottok = json
+        .pointer("/hottok")
+        .or_else(|| json.pointer("/data/hottok"));
+    assert!(hottok.is_some_and(|h| h.as_str().is_some_and(|s| s.bytes().all(|b| b == b'*'))));
 }

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use hotmart_webhook::{
-    HOTTOK_HEADER, Hottok, HottokSource, MAX_HOTTOK_LEN, Rejection, RejectionReason, ResponseBody,
-    ResponseFuture, Verified, VerifiedBody, VerifyHottok, VerifyHottokLayer,
+    HOTTOK_HEADER, Hottok, HottokSource, MAX_HOTTOK_LEN, MatchedToken, Rejection, RejectionReason,
+    ResponseBody, ResponseFuture, Verified, VerifiedBody, VerifyHottok, VerifyHottokLayer,
 };
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
@@ -399,13 +399,17 @@ async fn header_longer_than_the_maximum_is_rejected() {
 async fn during_rotation_old_and_new_tokens_are_accepted_and_a_third_is_refused() {
     let rotating =
         VerifyHottokLayer::new(Hottok::new(NEWER).unwrap().with_previous(SECRET).unwrap());
-    for accepted in [NEWER, SECRET] {
+    for (accepted, token) in [
+        (NEWER, MatchedToken::Current),
+        (SECRET, MatchedToken::Previous),
+    ] {
         let outcome = send(
             rotating.clone(),
             with_header(accepted.as_bytes(), full(b"{}")),
         )
         .await;
-        assert_accepted(&outcome, HottokSource::Header);
+        let seen = assert_accepted(&outcome, HottokSource::Header);
+        assert_eq!(seen.verified.map(|v| v.token()), Some(token));
     }
     let outcome = send(
         rotating.clone(),
@@ -413,13 +417,27 @@ async fn during_rotation_old_and_new_tokens_are_accepted_and_a_third_is_refused(
     )
     .await;
     assert_unauthorized(&outcome);
-    // The body fallback honours rotation too.
+    // The body fallback honours rotation too, and tells which token matched.
     let outcome = send(
-        rotating,
+        rotating.clone(),
         without_header(full(b"hottok=ysewXlAZI1qRtYuIoPaSdFgHjKlZxC518471")),
     )
     .await;
-    assert_accepted(&outcome, HottokSource::Body);
+    let seen = assert_accepted(&outcome, HottokSource::Body);
+    assert_eq!(
+        seen.verified.map(|v| v.token()),
+        Some(MatchedToken::Previous)
+    );
+    let outcome = send(
+        rotating,
+        without_header(Full::new(Bytes::from(format!(r#"{{"hottok":"{NEWER}"}}"#)))),
+    )
+    .await;
+    let seen = assert_accepted(&outcome, HottokSource::Body);
+    assert_eq!(
+        seen.verified.map(|v| v.token()),
+        Some(MatchedToken::Current)
+    );
 }
 
 #[tokio::test]

@@ -1,9 +1,9 @@
-//! `Hottok::matches` against plain byte equality. The input is split into a
+//! `Hottok::matches` and `Hottok::verify` against plain byte equality. The input is split into a
 //! secret, an optional previous secret (rotation) and a candidate; secrets
 //! that `Hottok::new` refuses are skipped, candidates are any bytes.
 #![no_main]
 
-use hotmart_webhook::Hottok;
+use hotmart_webhook::{Hottok, MatchedToken};
 use libfuzzer_sys::fuzz_target;
 
 /// Takes a length byte and that many bytes (or what is left).
@@ -42,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(mut hottok) = Hottok::new(secret_str) else {
         return;
     };
-    let mut expected = candidate == secret;
+    let mut expected = (candidate == secret).then_some(MatchedToken::Current);
     if let Some(previous) = previous {
         let Ok(previous_str) = std::str::from_utf8(previous) else {
             return;
@@ -51,7 +51,10 @@ fuzz_target!(|data: &[u8]| {
             return;
         };
         hottok = rotated;
-        expected |= candidate == previous;
+        if expected.is_none() && candidate == previous {
+            expected = Some(MatchedToken::Previous);
+        }
     }
-    assert_eq!(hottok.matches(&candidate), expected);
+    assert_eq!(hottok.verify(&candidate), expected);
+    assert_eq!(hottok.matches(&candidate), expected.is_some());
 });

@@ -8,7 +8,8 @@
 //! decides alone (accepted exactly when it equals a configured token, the
 //! body then streamed unchanged); two or more headers give 401; without a
 //! header and with the body fallback, an accepted request handed on exactly
-//! the bytes sent.
+//! the bytes sent, the token it matched is the one `Verified::token` names,
+//! and `mask_hottok` of that body carries no accepted token any more.
 #![no_main]
 
 use std::convert::Infallible;
@@ -19,7 +20,8 @@ use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 use hotmart_webhook::{
-    HOTTOK_HEADER, Hottok, HottokSource, Verified, VerifiedBody, VerifyHottokLayer,
+    HOTTOK_HEADER, Hottok, HottokSource, MatchedToken, Verified, VerifiedBody, VerifyHottokLayer,
+    mask_hottok,
 };
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use http_body::Body;
@@ -37,6 +39,7 @@ use hotmart_webhook::test_util::{BodyFailed, ScriptedBody, Step};
 #[derive(Debug, Default)]
 struct Seen {
     source: Option<HottokSource>,
+    token: Option<MatchedToken>,
     data: Vec<u8>,
     errored: bool,
 }
@@ -61,6 +64,7 @@ impl Service<Request<VerifiedBody<ScriptedBody>>> for Inner {
         Box::pin(async move {
             let mut seen = Seen {
                 source: req.extensions().get::<Verified>().map(Verified::source),
+                token: req.extensions().get::<Verified>().map(Verified::token),
                 ..Seen::default()
             };
             let mut body = req.into_body();
@@ -194,6 +198,17 @@ fn case(u: &mut Unstructured<'_>) -> ArbitraryResult<Case> {
     })
 }
 
+/// Which configured token `candidate` is.
+fn which(candidate: &[u8]) -> Option<MatchedToken> {
+    if candidate == SECRET.as_bytes() {
+        Some(MatchedToken::Current)
+    } else if candidate == PREVIOUS.as_bytes() {
+        Some(MatchedToken::Previous)
+    } else {
+        None
+    }
+}
+
 /// The token a body carries, read as Hotmart writes it: a top-level JSON
 /// string or a form field, exactly once.
 fn body_token(body: &[u8]) -> Option<String> {
@@ -277,6 +292,7 @@ fn run(case: &Case) {
             assert_eq!(seen.is_some(), accepted);
             if let Some(seen) = seen {
                 assert_eq!(seen.source, Some(HottokSource::Header));
+                assert_eq!(seen.token, which(one.as_bytes()));
                 assert_eq!(seen.errored, fails);
                 assert_eq!(seen.data, data_before_failure);
             } else {
@@ -307,6 +323,11 @@ fn run(case: &Case) {
                 assert_eq!(seen.source, Some(HottokSource::Body));
                 assert!(!seen.errored);
                 assert_eq!(seen.data, case.body);
+                let token = body_token(&case.body).expect("accepted without a token");
+                assert_eq!(seen.token, which(token.as_bytes()));
+                let masked = mask_hottok(&case.body);
+                assert_eq!(masked.len(), case.body.len());
+                assert!(body_token(&masked).is_none_or(|t| !tokens.contains(&t.as_str())));
             }
         }
         _ => assert_eq!(status, StatusCode::UNAUTHORIZED, "a duplicated header"),

@@ -26,8 +26,11 @@ fuzz_target!(|data: &[u8]| {
     let owned: Webhook<'static> = webhook.clone().into_owned();
     assert_eq!(owned, webhook, "into_owned changed the value");
 
-    let wire = webhook.to_wire();
-    let again = match parse(&wire) {
+    // The problems' fields are not written back.
+    let mut webhook = webhook;
+    webhook.take_problems();
+    let wire = webhook.to_wire().unwrap();
+    let mut again = match parse(&wire) {
         Ok(again) => again,
         Err(e) => panic!(
             "to_wire() does not parse: {e}\ninput: {:?}\nwire:  {:?}",
@@ -35,6 +38,7 @@ fuzz_target!(|data: &[u8]| {
             String::from_utf8_lossy(&wire)
         ),
     };
+    again.take_problems();
     assert_eq!(
         again,
         webhook,

@@ -276,6 +276,9 @@ macro_rules! v1_purchase {
             $( $(#[$doc])* pub $field: Option<$ty>, )*
             /// Fields this crate does not know, as `(name, value)` in arrival order.
             pub extra: Vec<(Text<'a>, Text<'a>)>,
+            /// The fields whose value did not read as their type, read as
+            /// absent (see [`Webhook::problems`](crate::Webhook::problems)).
+            pub problems: Vec<$crate::Problem>,
         }
 
         /// The wire names of every field [`V1Purchase`] types, in Hotmart's
@@ -326,6 +329,7 @@ macro_rules! v1_purchase {
                 V1Purchase {
                     $( $field: $crate::owned::IntoOwned::into_owned(self.$field), )*
                     extra: self.extra.into_iter().map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
+                    problems: self.problems,
                 }
             }
         }
@@ -546,6 +550,10 @@ payload! {
         /// Subscription plan id.
         #[serde(borrow)]
         pub subscription_plan_id: Option<Id<'a>>,
+        /// The fields whose value did not read as their type, read as
+        /// absent (see [`Webhook::problems`](crate::Webhook::problems)).
+        #[serde(skip)]
+        pub problems: Vec<crate::Problem>,
     }
 }
 
@@ -579,6 +587,10 @@ payload! {
         pub subscription_plan_name: Option<Text<'a>>,
         /// End of the paid period.
         pub date_next_charge: Option<Timestamp>,
+        /// The fields whose value did not read as their type, read as
+        /// absent (see [`Webhook::problems`](crate::Webhook::problems)).
+        #[serde(skip)]
+        pub problems: Vec<crate::Problem>,
     }
 }
 
@@ -597,6 +609,10 @@ payload! {
         /// The plan switched from.
         #[serde(borrow)]
         pub previous_subscription_plan: Option<V1Plan<'a>>,
+        /// The fields whose value did not read as their type, read as
+        /// absent (see [`Webhook::problems`](crate::Webhook::problems)).
+        #[serde(skip)]
+        pub problems: Vec<crate::Problem>,
     }
 }
 

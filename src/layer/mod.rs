@@ -3,12 +3,12 @@
 //!
 //! Read top to bottom: the [`Verified`] marker, the [`Rejection`], the layer,
 //! the service, its [`ResponseFuture`]; the bodies are in `body.rs` and the
-//! search for the body's `hottok` field in `extract.rs`.
+//! search for the body's `hottok` field in `hottok/find.rs` (shared with
+//! [`mask_hottok`](crate::mask_hottok)).
 //!
 //! How a request is judged is told on [`VerifyHottokLayer`].
 
 mod body;
-mod extract;
 
 use std::error::Error;
 use std::fmt;
@@ -29,8 +29,8 @@ use tower_service::Service;
 
 pub use body::{ResponseBody, VerifiedBody};
 
-use crate::hottok::{HOTTOK_HEADER, Hottok, MAX_HOTTOK_LEN, is_visible_ascii};
-use extract::BodyHottok;
+use crate::hottok::{HOTTOK_HEADER, Hottok, MAX_HOTTOK_LEN, MatchedToken, find, is_visible_ascii};
+use find::BodyHottok;
 
 /// The default of [`VerifyHottokLayer::body_limit`]: 64 KiB.
 ///
@@ -55,17 +55,39 @@ pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Verified {
     source: HottokSource,
+    token: MatchedToken,
 }
 
 impl Verified {
     /// Only this crate marks a request verified.
-    pub(crate) const fn new(source: HottokSource) -> Self {
-        Verified { source }
+    pub(crate) const fn new(source: HottokSource, token: MatchedToken) -> Self {
+        Verified { source, token }
     }
 
     /// Where the accepted hottok was found.
     pub fn source(&self) -> HottokSource {
         self.source
+    }
+
+    /// Which accepted token the request carried: during a change-over, the
+    /// previous token can go once no request has carried it for longer than
+    /// Hotmart retries. Found without a timing difference (see
+    /// [`Hottok::verify`]).
+    ///
+    /// ```
+    /// use hotmart_webhook::{MatchedToken, Verified};
+    ///
+    /// fn note<B>(req: &http::Request<B>) {
+    ///     if let Some(verified) = req.extensions().get::<Verified>() {
+    ///         if verified.token() == MatchedToken::Previous {
+    ///             eprintln!("a delivery still carries the previous hottok");
+    ///         }
+    ///     }
+    /// }
+    /// # let _ = note::<()>;
+    /// ```
+    pub fn token(&self) -> MatchedToken {
+        self.token
     }
 }
 
@@ -483,9 +505,9 @@ where
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
         let config = &self.config;
         match check_header(req.headers_mut(), &config.hottok) {
-            Some(Ok(())) => {
+            Some(Ok(token)) => {
                 req.extensions_mut()
-                    .insert(Verified::new(HottokSource::Header));
+                    .insert(Verified::new(HottokSource::Header, token));
                 ResponseFuture::called(self.inner.call(req.map(VerifiedBody::streaming)))
             }
             Some(Err(reason)) => ResponseFuture::rejected(reason, config),
@@ -520,7 +542,10 @@ where
 
 /// Judges the hottok header with one map lookup: `None` when absent, else
 /// the verdict; an accepted value is marked sensitive.
-fn check_header(headers: &mut HeaderMap, hottok: &Hottok) -> Option<Result<(), RejectionReason>> {
+fn check_header(
+    headers: &mut HeaderMap,
+    hottok: &Hottok,
+) -> Option<Result<MatchedToken, RejectionReason>> {
     match headers.try_entry(&HOTTOK_HEADER) {
         Ok(Entry::Occupied(mut entry)) => {
             let mut values = entry.iter_mut();
@@ -542,7 +567,7 @@ fn check_header(headers: &mut HeaderMap, hottok: &Hottok) -> Option<Result<(), R
                 (Some(_), Some(_)) => Err(RejectionReason::Duplicate),
                 (Some(value), None) => check(value.as_bytes(), hottok),
             };
-            if let (Ok(()), Some(value)) = (verdict, headers.get_mut(&HOTTOK_HEADER)) {
+            if let (Ok(_), Some(value)) = (verdict, headers.get_mut(&HOTTOK_HEADER)) {
                 value.set_sensitive(true);
             }
             Some(verdict)
@@ -552,9 +577,9 @@ fn check_header(headers: &mut HeaderMap, hottok: &Hottok) -> Option<Result<(), R
 
 /// Checks one candidate: constant time against the tokens, then (only on
 /// failure, and only looking at the candidate) the reason.
-fn check(candidate: &[u8], hottok: &Hottok) -> Result<(), RejectionReason> {
-    if hottok.matches(candidate) {
-        Ok(())
+fn check(candidate: &[u8], hottok: &Hottok) -> Result<MatchedToken, RejectionReason> {
+    if let Some(token) = hottok.verify(candidate) {
+        Ok(token)
     } else if candidate.is_empty()
         || candidate.len() > MAX_HOTTOK_LEN
         || !candidate.iter().copied().all(is_visible_ascii)
@@ -715,15 +740,17 @@ impl<S> Buffer<S> {
         S: Service<Request<VerifiedBody<B>>>,
     {
         let bytes = mem::take(&mut self.collected).into_bytes();
-        let verdict = match extract::find(&bytes) {
+        let verdict = match find::find(&bytes) {
             BodyHottok::Found(token) => check(token.as_bytes(), &self.config.hottok),
             BodyHottok::Missing => Err(RejectionReason::Missing),
             BodyHottok::Duplicate => Err(RejectionReason::Duplicate),
             BodyHottok::Malformed => Err(RejectionReason::Malformed),
         };
         match (verdict, self.pending.take()) {
-            (Ok(()), Some((mut parts, mut inner))) => {
-                parts.extensions.insert(Verified::new(HottokSource::Body));
+            (Ok(token), Some((mut parts, mut inner))) => {
+                parts
+                    .extensions
+                    .insert(Verified::new(HottokSource::Body, token));
                 let body = VerifiedBody::buffered(bytes, self.trailers.take());
                 State::Called {
                     future: inner.call(Request::from_parts(parts, body)),
@@ -733,7 +760,7 @@ impl<S> Buffer<S> {
                 reason,
                 config: Arc::clone(&self.config),
             },
-            (Ok(()), None) => panic!("ResponseFuture polled after it completed"),
+            (Ok(_), None) => panic!("ResponseFuture polled after it completed"),
         }
     }
 }
@@ -795,7 +822,10 @@ mod tests {
     #[test]
     fn check_classifies_failures_by_the_candidate_only() {
         let h = hottok();
-        assert_eq!(check(b"abcdefghij0123456789", &h), Ok(()));
+        assert_eq!(
+            check(b"abcdefghij0123456789", &h),
+            Ok(MatchedToken::Current)
+        );
         assert_eq!(
             check(b"abcdefghij0123456780", &h),
             Err(RejectionReason::Mismatch)
