@@ -8,7 +8,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use common::{Received, Reply, SECRET, Server, records, send, stderr, stdout};
 use hotmart_webhook::event::EVENT_NAMES;
-use hotmart_webhook::{Webhook, parse};
+// Strictly: what the CLI generates must fit the typed model exactly.
+use hotmart_webhook::{Webhook, parse_strict as parse};
 use serde_json::Value;
 
 /// Five retries (the default count), without waiting.
