@@ -8,7 +8,7 @@
 //! | shape | key |
 //! |---|---|
 //! | purchase family: a 2.0.0 event carrying `data.purchase.transaction`, or a v1 postback | `purchase:<transaction>:<2.0.0 event name>` ([`purchase_key`]); a v1 status maps to its event name ([`event_for_status`]), an unmapped one gives `STATUS_<status>` |
-//! | any other 2.0.0 event | `event:<id>` (Hotmart keeps the `id` across retries and resends) |
+//! | any other 2.0.0 event | `event:<id>` (Hotmart keeps the `id` across retries and resends); without an `id`, `v2:<event>:<SHA-256 of its canonical JSON>` |
 //! | v1 subscription cancellation | `v1:subscription_cancellation:<subscriberCode>:<cancellationDate ms>` |
 //! | other v1 JSON events (cart abandonment, plan switch) | `v1:<kind>:<SHA-256 of the body's canonical JSON without hottok>`, the same for the same content |
 //! | a body that does not parse | `unparsed:<SHA-256 of the masked body>` |
@@ -61,7 +61,10 @@ pub fn idempotency_key(webhook: &Webhook<'_>) -> String {
     match webhook {
         Webhook::V2(envelope) => match webhook.transaction() {
             Some(transaction) => purchase_key(transaction, envelope.event.name()),
-            None => format!("event:{}", &*envelope.id),
+            None => match envelope.id.as_deref() {
+                Some(id) => format!("event:{id}"),
+                None => format!("v2:{}:{}", envelope.event.name(), content_hash(webhook)),
+            },
         },
         Webhook::V1Purchase(_) => {
             let status = webhook

@@ -15,7 +15,7 @@ pub fn of_webhook(webhook: &Webhook<'_>) -> ParseSummary {
         status: webhook.purchase_status().map(|s| s.as_str().to_owned()),
         version: Some(webhook.version().to_owned()),
         parse_error: None,
-        problems: Vec::new(),
+        problems: webhook.problems().iter().map(ToString::to_string).collect(),
     }
 }
 

@@ -361,10 +361,21 @@ async fn test_endpoint_is_a_dry_run_that_describes_the_sample_and_stores_nothing
     assert_eq!(json["data"]["version"], "1.0.0");
     assert_eq!(json["data"]["transaction"], "HP1121336654889");
 
-    // A sample that does not validate: the guide's error object.
-    let bad = r#"{"platform":"HOTMART","sampleData":{"id":"1","event":"PURCHASE_APPROVED","version":"2.0.0","data":{"purchase":{"price":{"value":"x"}}}}}"#;
+    // A field of another type: read tolerantly, the problem reported.
+    let odd = r#"{"platform":"HOTMART","sampleData":{"id":"1","event":"PURCHASE_APPROVED","version":"2.0.0","data":{"purchase":{"price":{"value":"x"}}}}}"#;
+    let (status, json) = admin_post(&client, &server, "/api/acl/webhooks/test", odd).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert!(
+        json["data"]["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("data.purchase.price"),
+        "{json}"
+    );
+    // A sample that does not parse at all: the guide's error object.
+    let bad = r#"{"platform":"HOTMART","sampleData":"{\"id\": truncated"}"#;
     let (status, json) = admin_post(&client, &server, "/api/acl/webhooks/test", bad).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{json}");
     assert_eq!(json["error"]["code"], "WEBHOOK_VALIDATION_FAILED");
 
     // Other or missing platform, missing sample, not JSON: 400.

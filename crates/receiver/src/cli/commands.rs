@@ -46,8 +46,9 @@ fn init_logs(settings: &Settings) -> Result<(), Usage> {
 pub(crate) async fn serve(settings: &Settings) -> Result<(), Failure> {
     let config = settings.config()?;
     init_logs(settings)?;
+    let signal = shutdown_signal();
     let server = Server::new(config).bind().await?;
-    server.run_until(shutdown_signal()).await;
+    server.run_until(signal).await;
     Ok(())
 }
 

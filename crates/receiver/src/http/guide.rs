@@ -99,6 +99,7 @@ pub(super) async fn dry_run(body: Bytes) -> Response {
                 "key": summary.key,
                 "transaction": summary.transaction,
                 "status": summary.status,
+                "problems": summary.problems,
             });
             if !webhook.is_known() {
                 // Third-party guides use names Hotmart never sends
