@@ -252,7 +252,8 @@ fn exit_statuses_are_zero_one_and_two() {
     for bad in [
         &["--event", "PURCHASE_COMPLETED"][..],
         &["--format", "v1-json", "--event", "PURCHASE_APPROVED"],
-        &["--duplicates", "1.5"],
+        &["--duplicates", "1.5", "--count", "10"],
+        &["--duplicates", "0.2"],
         &["--concurrency", "0"],
         &["--timeout", "0"],
         &["--retry-delays", "1,-2"],
