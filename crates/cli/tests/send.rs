@@ -398,6 +398,9 @@ fn a_launch_sends_count_deliveries_with_the_asked_share_of_duplicates() {
             "0.25",
             "--all",
             "--json",
+            // No retry of a slow answer under load: the counts below are exact.
+            "--timeout",
+            "60",
         ],
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -447,7 +450,15 @@ fn a_text_launch_prints_the_summary_only() {
     let server = Server::start(&[Reply::Status(500)], Reply::Status(200));
     let output = send(
         &server.url,
-        &["--count", "20", "--concurrency", "4", NO_WAIT],
+        &[
+            "--count",
+            "20",
+            "--concurrency",
+            "4",
+            "--timeout",
+            "60",
+            NO_WAIT,
+        ],
     );
     assert_eq!(output.status.code(), Some(0));
     let text = stdout(&output);
