@@ -138,6 +138,18 @@ async fn main() {
     .await;
     server.stop().await;
 
+    // 4. The same without forwarding (deliveries only logged): what the
+    // forward sink's HTTP calls, on the same two cores, cost the intake.
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_configured(&dir.path().join("bench-log.db"), |_| {}).await;
+    let log_only = measure(
+        "receiver, log-only sink",
+        &server.url("/api/acl/webhooks/hotmart"),
+        total,
+    )
+    .await;
+    server.stop().await;
+
     println!();
     println!(
         "{total} deliveries ({} duplicates) over {CONNECTIONS} connections, {} CPUs",
@@ -147,7 +159,7 @@ async fn main() {
     println!();
     println!("| setup | deliveries/s | p50 | p99 | throughput vs bare |");
     println!("|---|---:|---:|---:|---:|");
-    for row in [&bare, &parse_only, &receiver] {
+    for row in [&bare, &parse_only, &receiver, &log_only] {
         let (p50, p99) = percentiles(&row.outcomes);
         println!(
             "| {} | {:.0} | {:.2} ms | {:.2} ms | {:.2}x |",

@@ -84,6 +84,9 @@ pub struct Settings {
     /// text or json.
     #[arg(long, env = "LOG_FORMAT", default_value = "text", global = true)]
     log_format: String,
+    /// Readiness fails when a row has been due for longer than this.
+    #[arg(long, env = "READY_MAX_BACKLOG", default_value = "5m", global = true)]
+    ready_max_backlog: String,
     /// Delete bodies of processed deliveries older than this many days
     /// (daily); metadata stays. See the README (LGPD).
     #[arg(long, env = "RETENTION_DAYS", global = true)]
@@ -185,6 +188,8 @@ impl Settings {
             return Err(Usage("RETENTION_DAYS must be at least 1".into()));
         }
         config.retention_days = self.retention_days;
+        config.ready_max_backlog = parse_duration(&self.ready_max_backlog)
+            .map_err(|e| Usage(format!("READY_MAX_BACKLOG: {e}")))?;
         Ok(config)
     }
 }

@@ -71,28 +71,47 @@ pub(super) fn run(mut conn: Connection, rx: mpsc::Receiver<Cmd>, inner: &Inner) 
             .filter(|c| matches!(c, Cmd::Insert(..)))
             .count();
         inner.queued_inserts.fetch_sub(inserts, Ordering::AcqRel);
+        // The batch's latest receipt, written once per batch.
+        let last_delivery = batch
+            .iter()
+            .filter_map(|c| match c {
+                Cmd::Insert(d, _) => Some(d.received_at),
+                _ => None,
+            })
+            .max();
         let mut done: Vec<Finish> = Vec::with_capacity(batch.len());
-        let committed =
-            match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
-                Ok(tx) => {
-                    for cmd in batch {
-                        match cmd {
-                            Cmd::Stop => stop = true,
-                            cmd => done.push(in_savepoint(&tx, cmd)),
-                        }
+        let committed = match conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        {
+            Ok(tx) => {
+                for cmd in batch {
+                    match cmd {
+                        Cmd::Stop => stop = true,
+                        // No savepoint for deliveries (the hot path): a
+                        // failed statement is undone alone by SQLite, and
+                        // a failure after the INSERT leaves a row answered
+                        // 503, which Hotmart's retry finds as a duplicate.
+                        Cmd::Insert(d, r) => done.push(finish(r, insert(&tx, &d))),
+                        cmd => done.push(in_savepoint(&tx, cmd)),
                     }
-                    tx.commit().map_err(|e| e.to_string())
                 }
-                Err(e) => {
-                    for cmd in batch {
-                        match cmd {
-                            Cmd::Stop => stop = true,
-                            cmd => done.push(failed(cmd)),
-                        }
+                if let Some(at) = last_delivery
+                    && let Err(e) = touch_last_delivery(&tx, at)
+                {
+                    tracing::error!(platform = "HOTMART", error = %e, "store: last delivery time");
+                }
+                tx.commit().map_err(|e| e.to_string())
+            }
+            Err(e) => {
+                for cmd in batch {
+                    match cmd {
+                        Cmd::Stop => stop = true,
+                        cmd => done.push(failed(cmd)),
                     }
-                    Err(e.to_string())
                 }
-            };
+                Err(e.to_string())
+            }
+        };
         if let Err(e) = &committed {
             tracing::error!(platform = "HOTMART", error = %e, "store: a write transaction failed");
         }
@@ -104,17 +123,17 @@ pub(super) fn run(mut conn: Connection, rx: mpsc::Receiver<Cmd>, inner: &Inner) 
 
 /// Runs one command in a savepoint: its failure undoes only its own writes.
 fn in_savepoint(conn: &Connection, cmd: Cmd) -> Finish {
-    if let Err(e) = conn.execute_batch("SAVEPOINT cmd") {
-        let _ = e;
+    let run = |sql: &str| conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
+    if run("SAVEPOINT cmd").is_err() {
         return failed(cmd);
     }
     let (ok, f) = execute(conn, cmd);
     let end = if ok {
-        "RELEASE cmd"
+        run("RELEASE cmd")
     } else {
-        "ROLLBACK TO cmd; RELEASE cmd"
+        run("ROLLBACK TO cmd").and_then(|_| run("RELEASE cmd"))
     };
-    if let Err(e) = conn.execute_batch(end) {
+    if let Err(e) = end {
         tracing::error!(platform = "HOTMART", error = %e, "store: savepoint");
     }
     f
@@ -178,6 +197,15 @@ fn bump(conn: &Connection, name: &str, by: i64) -> rusqlite::Result<()> {
     .map(drop)
 }
 
+fn touch_last_delivery(conn: &Connection, at: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO counters (name, value) VALUES ('last_delivery_at', ?1)
+         ON CONFLICT(name) DO UPDATE SET value = MAX(value, excluded.value)",
+    )?
+    .execute([at])
+    .map(drop)
+}
+
 fn insert(conn: &Connection, d: &NewDelivery) -> StoreResult<Inserted> {
     let s = &d.summary;
     let unparsed = s.parse_error.is_some();
@@ -213,12 +241,6 @@ fn insert(conn: &Connection, d: &NewDelivery) -> StoreResult<Inserted> {
             d.body,
         ])
         .map_err(db)?;
-    conn.prepare_cached(
-        "INSERT INTO counters (name, value) VALUES ('last_delivery_at', ?1)
-         ON CONFLICT(name) DO UPDATE SET value = MAX(value, excluded.value)",
-    )
-    .and_then(|mut st| st.execute([d.received_at]))
-    .map_err(db)?;
     if inserted == 1 {
         if unparsed {
             bump(conn, "unparsed_on_receipt", 1).map_err(db)?;
