@@ -129,9 +129,14 @@ pub(crate) struct SendArgs {
     #[arg(long, value_name = "PER_SECOND")]
     pub(crate) rate: Option<f64>,
 
-    /// Fraction of deliveries that resend an earlier delivery's exact body,
-    /// as Hotmart's retries and resends do (0 to 1, e.g. 0.2).
-    #[arg(long, value_name = "FRACTION", default_value_t = 0.0)]
+    /// Fraction of the --count deliveries that resend an earlier delivery's
+    /// exact body, as Hotmart's retries and resends do (0 to 1, e.g. 0.2).
+    #[arg(
+        long,
+        value_name = "FRACTION",
+        default_value_t = 0.0,
+        requires = "count"
+    )]
     pub(crate) duplicates: f64,
 
     /// Seconds to wait for an answer before recording -1.

@@ -5,7 +5,10 @@
 //! where `payload` is the parsed value written back with the crate's own
 //! `Serialize` (Hotmart's wire names; the body `hottok` is never kept), or
 //! `{"file":…,"ok":false,"error":"… at `data.purchase.price.value`"}`.
-//! Scripts rely on this output: keep it byte-for-byte stable. It exits 0
+//! Scripts rely on this output: keep it byte-for-byte stable. It parses
+//! strictly (`parse_strict`): a field of an unexpected type is an error line
+//! naming its path, as it always was, where the receiving path would record
+//! it as a problem and go on. It exits 0
 //! when every file parsed, 1 when one did not (clap exits 2 without files).
 
 use std::io::Write;
@@ -44,7 +47,7 @@ fn inspect(file: &str) -> (String, bool) {
         Ok(body) => body,
         Err(e) => return failure(format!("cannot read the file: {e}")),
     };
-    match hotmart_webhook::parse(&body) {
+    match hotmart_webhook::parse_strict(&body) {
         Ok(webhook) => match serde_json::to_string(&webhook) {
             Ok(payload) => (
                 format!(

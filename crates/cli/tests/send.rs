@@ -8,7 +8,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use common::{Received, Reply, SECRET, Server, records, send, stderr, stdout};
 use hotmart_webhook::event::EVENT_NAMES;
-use hotmart_webhook::{Webhook, parse};
+// Strictly: what the CLI generates must fit the typed model exactly.
+use hotmart_webhook::{Webhook, parse_strict as parse};
 use serde_json::Value;
 
 /// Five retries (the default count), without waiting.
@@ -251,7 +252,8 @@ fn exit_statuses_are_zero_one_and_two() {
     for bad in [
         &["--event", "PURCHASE_COMPLETED"][..],
         &["--format", "v1-json", "--event", "PURCHASE_APPROVED"],
-        &["--duplicates", "1.5"],
+        &["--duplicates", "1.5", "--count", "10"],
+        &["--duplicates", "0.2"],
         &["--concurrency", "0"],
         &["--timeout", "0"],
         &["--retry-delays", "1,-2"],
@@ -396,6 +398,9 @@ fn a_launch_sends_count_deliveries_with_the_asked_share_of_duplicates() {
             "0.25",
             "--all",
             "--json",
+            // No retry of a slow answer under load: the counts below are exact.
+            "--timeout",
+            "60",
         ],
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -445,7 +450,15 @@ fn a_text_launch_prints_the_summary_only() {
     let server = Server::start(&[Reply::Status(500)], Reply::Status(200));
     let output = send(
         &server.url,
-        &["--count", "20", "--concurrency", "4", NO_WAIT],
+        &[
+            "--count",
+            "20",
+            "--concurrency",
+            "4",
+            "--timeout",
+            "60",
+            NO_WAIT,
+        ],
     );
     assert_eq!(output.status.code(), Some(0));
     let text = stdout(&output);

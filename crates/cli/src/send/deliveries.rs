@@ -158,6 +158,7 @@ struct Fresh {
     id: String,
     transaction: String,
     user_key: String,
+    subscriber_code: String,
     now: i64,
 }
 
@@ -172,6 +173,12 @@ impl Kind {
             id: uuid_v4(),
             transaction: transaction(),
             user_key: (0..16).map(|_| fastrand::alphanumeric()).collect(),
+            // Eight capitals and digits, like Hotmart's subscriber codes: a
+            // launch has many subscribers, and a receiver keying v1 events on
+            // the subscriber must see distinct ones.
+            subscriber_code: (0..8)
+                .map(|_| fastrand::alphanumeric().to_ascii_uppercase())
+                .collect(),
             now: now_ms,
         };
         let form = self.format == Format::V1Form;
@@ -208,6 +215,7 @@ impl Kind {
             "id" => fresh.id.clone().into(),
             "transaction" => fresh.transaction.clone().into(),
             "user_key" => fresh.user_key.clone().into(),
+            "subscriber_code" => fresh.subscriber_code.clone().into(),
             "now" => now.to_string().into(),
             "earlier" => (now - 1000).to_string().into(),
             "order_date" => order_date.to_string().into(),
@@ -296,7 +304,9 @@ fn transaction() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hotmart_webhook::{Event, Webhook, parse};
+    // Strictly: a generated body must fit the typed model, not merely be
+    // tolerated with problems.
+    use hotmart_webhook::{Event, Webhook, parse_strict as parse};
 
     const HOTTOK: &str = "tok+en/&\"with=odd chars";
     const NOW: i64 = 1_764_460_800_000; // 2025-11-30T00:00:00Z
@@ -326,7 +336,7 @@ mod tests {
             };
             assert_eq!(envelope.event.name(), *name);
             assert!(envelope.event.is_known(), "{name}");
-            assert_eq!(envelope.id.as_ref(), delivery.id.as_deref().unwrap());
+            assert_eq!(envelope.id.as_deref(), delivery.id.as_deref());
             assert_eq!(envelope.creation_date.unwrap().as_millis(), NOW);
             assert_eq!(
                 webhook.transaction(),
@@ -414,6 +424,31 @@ mod tests {
         assert_eq!(&id[14..15], "4");
         let tx = a.transaction.unwrap();
         assert!(tx.starts_with("HP") && tx.len() == 12, "{tx}");
+    }
+
+    #[test]
+    fn each_delivery_has_its_own_subscriber() {
+        for format in [Format::V2, Format::V1Form, Format::V1Json] {
+            for name in [
+                "PURCHASE_APPROVED",
+                "SUBSCRIPTION_CANCELLATION",
+                "SWITCH_PLAN",
+            ] {
+                let Ok(kind) = kind(name, format) else {
+                    continue;
+                };
+                let a = parse(&kind.generate(HOTTOK, NOW).body)
+                    .unwrap()
+                    .subscriber_code()
+                    .map(str::to_owned);
+                let b = parse(&kind.generate(HOTTOK, NOW).body)
+                    .unwrap()
+                    .subscriber_code()
+                    .map(str::to_owned);
+                assert!(a.is_some(), "{name} {format:?}");
+                assert_ne!(a, b, "{name} {format:?}");
+            }
+        }
     }
 
     #[test]
