@@ -117,7 +117,6 @@ mod text;
 mod time;
 
 pub use error::{Category, ParseError};
-pub use event::v1::V1Purchase;
 pub use event::{Event, Id};
 pub use hottok::{
     FromEnvError, HOTTOK_HEADER, Hottok, InvalidHottok, MAX_HOTTOK_LEN, MatchedToken,

@@ -129,6 +129,11 @@ macro_rules! open_enum {
         /// Values this version of the crate does not know are kept in
         /// `Other`, never rejected; serialising writes the first spelling
         /// listed for each variant.
+        ///
+        /// An open enum grows: a value kept in `Other` today gets its own
+        /// variant in a later release, and a match arm on `Other("X")` then
+        /// silently stops matching. For a value the crate does not model yet,
+        /// match on [`as_str`](Self::as_str) instead.
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum $name<'a> {

@@ -9,7 +9,7 @@
 //! found afterwards, from its offset, by walking the body: nothing is paid
 //! for it when every field reads.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -120,6 +120,9 @@ struct Collecting {
 
 thread_local! {
     static COLLECTING: RefCell<Option<Collecting>> = const { RefCell::new(None) };
+    /// Whether `COLLECTING` is set: one load, read by every optional field
+    /// on the fast path.
+    static ACTIVE: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Runs `read` tolerantly over `body`: fields that fail read as absent.
@@ -130,6 +133,7 @@ pub(crate) fn tolerantly<R>(body: &[u8], read: impl FnOnce() -> R) -> (R, Vec<Pr
     impl Drop for Restore {
         fn drop(&mut self) {
             let outer = self.0.take();
+            ACTIVE.with(|a| a.set(outer.is_some()));
             COLLECTING.with(|c| *c.borrow_mut() = outer);
         }
     }
@@ -140,6 +144,7 @@ pub(crate) fn tolerantly<R>(body: &[u8], read: impl FnOnce() -> R) -> (R, Vec<Pr
             found: Vec::new(),
         })
     });
+    ACTIVE.with(|a| a.set(true));
     let restore = Restore(outer);
     let result = read();
     let found = COLLECTING
@@ -175,7 +180,7 @@ pub(crate) fn rewind(mark: usize) {
 }
 
 fn active() -> bool {
-    COLLECTING.with(|c| c.borrow().is_some())
+    ACTIVE.with(Cell::get)
 }
 
 /// Notes a problem at `at`, a slice of the body being read. Gives `false`

@@ -78,13 +78,11 @@ use serde_json::value::RawValue;
 
 use crate::event::v1::{
     PaymentMode, ReceiverType, V1_PURCHASE_FIELDS, V1CartAbandonment, V1PaymentEngine,
-    V1PaymentType, V1Plan, V1Status, V1Subscriber, V1Subscription, V1SubscriptionCancellation,
-    V1SubscriptionStatus, V1SwitchPlan,
+    V1PaymentType, V1Plan, V1Purchase, V1Status, V1Subscriber, V1Subscription,
+    V1SubscriptionCancellation, V1SubscriptionStatus, V1SwitchPlan,
 };
 use crate::event::*;
-use crate::{
-    Amount, Encoding, Envelope, KeyCase, Money, RawJson, Text, Timestamp, V1Purchase, Webhook,
-};
+use crate::{Amount, Encoding, Envelope, KeyCase, Money, RawJson, Text, Timestamp, Webhook};
 
 // ---------------------------------------------------------------------------
 // Walking the strings of a parsed value

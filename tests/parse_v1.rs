@@ -4,11 +4,9 @@
 use std::fs;
 use std::path::Path;
 
-use hotmart_webhook::event::v1::{V1PaymentType, V1Status};
+use hotmart_webhook::event::v1::{V1PaymentType, V1Purchase, V1Status};
 use hotmart_webhook::event::{Id, LegalNature, PurchaseStatus};
-use hotmart_webhook::{
-    Category, Decimal, Encoding, ParseError, V1Purchase, Webhook, parse, parse_strict,
-};
+use hotmart_webhook::{Category, Decimal, Encoding, ParseError, Webhook, parse, parse_strict};
 
 // ---------------------------------------------------------------- helpers
 

@@ -92,7 +92,13 @@ macro_rules! events {
         pub enum Event<'a> {
             $( $(#[$doc])* $variant($ty<'a>), )*
             /// An event this crate does not model (or an envelope whose
-            /// `version` is not `2.0.0`): the name and the raw `data` are kept.
+            /// version is not a `2.x.y`, or without an `id`): the name and
+            /// the raw `data` are kept.
+            ///
+            /// A later release may model the event: an arm matching
+            /// `Unknown { name: "X", .. }` then silently stops matching. For
+            /// an event the crate does not model yet, match on
+            /// [`Event::name`] instead.
             Unknown {
                 /// The `event` name as sent.
                 name: Text<'a>,

@@ -65,11 +65,19 @@ fn find_json(body: &[u8]) -> BodyHottok<'_> {
 /// percent-encoded, and decoding them all cost ten times the rest of the
 /// layer.
 fn find_form(body: &[u8]) -> BodyHottok<'_> {
-    let mut pairs = form_hottoks(body);
-    match (pairs.next(), pairs.next()) {
-        (None, _) => BodyHottok::Missing,
-        (Some((_, value)), None) => BodyHottok::Found(Text::from(value)),
-        (Some(_), Some(_)) => BodyHottok::Duplicate,
+    let mut found = None;
+    // `form_urlencoded::parse` splits on `&` and skips empty pairs too.
+    for pair in body.split(|&b| b == b'&').filter(|pair| !pair.is_empty()) {
+        if let Some((_, value)) = hottok_pair(pair) {
+            if found.is_some() {
+                return BodyHottok::Duplicate;
+            }
+            found = Some(value);
+        }
+    }
+    match found {
+        Some(value) => BodyHottok::Found(Text::from(value)),
+        None => BodyHottok::Missing,
     }
 }
 
@@ -77,38 +85,29 @@ fn find_form(body: &[u8]) -> BodyHottok<'_> {
 /// byte range of its value as sent (empty when the pair has no `=`), and the
 /// value decoded.
 pub(crate) fn form_hottoks(body: &[u8]) -> impl Iterator<Item = (Range<usize>, Cow<'_, str>)> {
-    let mut start = 0;
-    std::iter::from_fn(move || {
-        while start < body.len() {
-            let end = body[start..]
-                .iter()
-                .position(|&b| b == b'&')
-                .map_or(body.len(), |p| start + p);
-            let pair_start = start;
-            start = end + 1;
-            // `form_urlencoded::parse` splits on `&` and skips empty pairs too.
-            let pair = &body[pair_start..end];
-            if pair.is_empty() {
-                continue;
-            }
-            let key_len = pair.iter().position(|&b| b == b'=').unwrap_or(pair.len());
-            let key = &pair[..key_len];
-            // Only a key spelling `hottok` itself, or one with a `%` escape,
-            // can decode to `hottok` (`+` decodes to a space).
-            if key != b"hottok" && !(key.len() > 6 && key.contains(&b'%')) {
-                continue;
-            }
-            // The pair holds no `&`: parsing it alone gives exactly its decoding.
-            let Some((key, value)) = form_urlencoded::parse(pair).next() else {
-                continue;
-            };
-            if key == "hottok" {
-                let value_start = (pair_start + key_len + 1).min(end);
-                return Some((value_start..end, value));
-            }
-        }
-        None
-    })
+    // `form_urlencoded::parse` splits on `&` and skips empty pairs too.
+    body.split(|&b| b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .filter_map(move |pair| {
+            let (value_at, value) = hottok_pair(pair)?;
+            let start = pair.as_ptr() as usize - body.as_ptr() as usize;
+            Some((start + value_at..start + pair.len(), value))
+        })
+}
+
+/// Where the value of `pair` starts and its decoding, when the key of
+/// `pair` (which holds no `&`) decodes to `hottok`.
+#[inline(always)]
+fn hottok_pair(pair: &[u8]) -> Option<(usize, Cow<'_, str>)> {
+    let key = pair.split(|&b| b == b'=').next().unwrap_or_default();
+    // Only a key spelling `hottok` itself, or one with a `%` escape, can
+    // decode to `hottok` (`+` decodes to a space).
+    if key != b"hottok" && !(key.len() > 6 && key.contains(&b'%')) {
+        return None;
+    }
+    // The pair holds no `&`: parsing it alone gives exactly its decoding.
+    let (key_decoded, value) = form_urlencoded::parse(pair).next()?;
+    (key_decoded == "hottok").then(|| ((key.len() + 1).min(pair.len()), value))
 }
 
 /// How deep [`json_hottoks`] looks.
