@@ -74,8 +74,8 @@ pub async fn dedupe_and_requeue(store: &dyn Store) {
     };
     assert_eq!(
         store.insert(d.clone()).await.unwrap(),
-        Inserted::Requeued { seq },
-        "a resend of a row waiting for its attempt makes it due (requeued)"
+        Inserted::Duplicate { seq },
+        "a resend of a row already due changes nothing: only a duplicate"
     );
     let claimed = store
         .claim_due("w1", 100, Duration::from_secs(60))

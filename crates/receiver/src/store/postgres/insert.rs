@@ -13,15 +13,17 @@
 use super::{PostgresStore, db_error, now_ms_sql};
 use crate::store::{Inserted, NewDelivery, StoreResult};
 
-/// The row to re-queue on a resend: not processed yet and not leased now.
-/// (A row leased now is being worked on; making it due would hand it to a
-/// second worker while the first still runs.)
+/// The row to re-queue on a resend from Hotmart (not on a reconcile
+/// import): not processed yet and not due now, so failed, unparsed, or
+/// waiting for a later attempt and not leased. (A row leased now is being
+/// worked on; making it due would hand it to a second worker while the first
+/// still runs.) The SQLite store applies the same rule.
 macro_rules! requeue_condition {
     () => {
         concat!(
-            "(d.state IN ('failed', 'unparsed') OR (d.state = 'pending' AND d.due_at > ",
+            "($2 = 'webhook' AND (d.state IN ('failed', 'unparsed') OR (d.state = 'pending' AND d.due_at > ",
             now_ms_sql!(),
-            " AND d.leased_by IS NULL))"
+            " AND d.leased_by IS NULL)))"
         )
     };
 }

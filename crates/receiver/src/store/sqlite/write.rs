@@ -262,11 +262,16 @@ fn insert(conn: &Connection, d: &NewDelivery) -> StoreResult<Inserted> {
         .map_err(db)?;
     bump(conn, "duplicates", 1).map_err(db)?;
     let now = now_ms();
-    let in_flight = claimed_by.is_some() && due_at.is_some_and(|due| due > now);
+    // Re-queue a row that is not processed yet and not due now: failed,
+    // unparsed, or waiting for a later attempt. A pending row already due,
+    // or leased (being worked on), is only a duplicate: making a leased row
+    // due would hand it to a second worker while the first still runs. The
+    // PostgreSQL store applies the same rule (`requeue_condition!`).
+    let waiting = claimed_by.is_none() && due_at.is_some_and(|due| due > now);
     let requeue = d.source == Source::Webhook
         && match State::parse(&state) {
             Some(State::Failed | State::Unparsed) => true,
-            Some(State::Pending) => !in_flight,
+            Some(State::Pending) => waiting,
             _ => false,
         };
     if !requeue {
