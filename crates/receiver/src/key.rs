@@ -39,21 +39,16 @@ pub fn purchase_key(transaction: &str, event: &str) -> String {
 /// use hotmart_receiver::key::event_for_status;
 /// assert_eq!(event_for_status("approved"), Some("PURCHASE_APPROVED"));
 /// assert_eq!(event_for_status("PROTESTED"), Some("PURCHASE_PROTEST"));
+/// assert_eq!(event_for_status("PARTIALLY_REFUNDED"), Some("PURCHASE_REFUNDED"));
+/// // WAITING_PAYMENT (v1: `wayting_payment`) has no 2.0.0 event.
+/// assert_eq!(event_for_status("WAITING_PAYMENT"), None);
 /// assert_eq!(event_for_status("STARTED"), None);
 /// ```
 pub fn event_for_status(status: &str) -> Option<&'static str> {
-    Some(match status.to_ascii_uppercase().as_str() {
-        "APPROVED" => "PURCHASE_APPROVED",
-        "COMPLETE" | "COMPLETED" => "PURCHASE_COMPLETE",
-        "CANCELED" | "CANCELLED" => "PURCHASE_CANCELED",
-        "BILLET_PRINTED" | "PRINTED_BILLET" | "WAITING_PAYMENT" => "PURCHASE_BILLET_PRINTED",
-        "REFUNDED" => "PURCHASE_REFUNDED",
-        "CHARGEBACK" => "PURCHASE_CHARGEBACK",
-        "EXPIRED" => "PURCHASE_EXPIRED",
-        "DELAYED" | "OVERDUE" => "PURCHASE_DELAYED",
-        "DISPUTE" | "PROTESTED" => "PURCHASE_PROTEST",
-        _ => return None,
-    })
+    // One table for both directions: the sales history's mapping (both
+    // spellings) is the API client's; v1 postbacks send the same words in
+    // lower case.
+    hotmart_api::TransactionStatus::from(status.to_ascii_uppercase().as_str()).webhook_event()
 }
 
 /// The key of a parsed delivery (see the [module docs](self)).

@@ -158,3 +158,45 @@ async fn an_app_that_keeps_failing_leaves_the_row_failed_for_replay() {
     .await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_forward_url_speaks_tls_and_never_sends_the_delivery_in_clear() {
+    // The stand-in app speaks plain HTTP: an https:// URL to it must fail in
+    // the TLS handshake (the client took the TLS path), so no request ever
+    // reaches the app, and the attempt records why.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    let app = App::start(|_, _| Answer::Status(200)).await;
+    let url = app.url().replace("http://", "https://");
+    let server = Server::start_configured(&db, move |c| {
+        c.forward = Some(ForwardConfig::new(&url, WHSEC, Duration::from_secs(5)).unwrap());
+        c.retry = hotmart_receiver::RetryPolicy::new(vec![Duration::ZERO]);
+    })
+    .await;
+    let client = client();
+    let (status, _) = deliver(&client, &server, with_id(&v2_fixtures()[0], "fw-tls")).await;
+    assert_eq!(status, StatusCode::OK);
+    eventually(Duration::from_secs(10), "failed", || async {
+        (state(&db, "fw-tls").0 == "failed").then_some(())
+    })
+    .await;
+    assert!(app.for_id("fw-tls").is_empty());
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let errors: Vec<String> = conn
+        .prepare(
+            "SELECT a.error FROM attempts a JOIN deliveries d ON d.seq = a.delivery \
+             WHERE d.event_id = 'fw-tls'",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(!errors.is_empty());
+    // Failed while connecting (rustls read the app's plain-HTTP answer to
+    // its ClientHello as a corrupt record), never at the HTTP stage.
+    for error in &errors {
+        assert!(error.contains("(Connect)"), "{error}");
+    }
+    server.stop().await;
+}

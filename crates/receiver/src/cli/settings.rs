@@ -48,7 +48,7 @@ pub struct Settings {
     /// Address to listen on (overrides --port), e.g. 127.0.0.1:3000.
     #[arg(long, env = "LISTEN", global = true)]
     listen: Option<SocketAddr>,
-    /// POST each delivery, signed, to this URL of your app (http://…).
+    /// POST each delivery, signed, to this URL of your app (http:// or https://).
     #[arg(long, env = "HOTMART_FORWARD_URL", global = true)]
     forward_url: Option<String>,
     /// Standard Webhooks signing secret: whsec_ followed by base64.

@@ -9,10 +9,11 @@
 //! within the timeout is a success; anything else is a failed attempt, retried
 //! on the schedule with the same key.
 //!
-//! The client is hyper-util's (already a dependency of the server side) and
-//! speaks plain HTTP: the app usually runs next to the receiver (same host,
-//! private network); TLS to a remote app is left to a local proxy, which keeps
-//! a TLS stack and its root certificates out of this program.
+//! The client is hyper-util's (already a dependency of the server side) with
+//! hyper-rustls for `https://` apps: the same TLS stack as the `hotmart` CLI
+//! and `hotmart-api` (rustls with ring, Mozilla's root certificates compiled
+//! in, so no system dependency). `http://` stays available for an app on the
+//! same host or private network.
 
 use std::fmt;
 use std::time::Duration;
@@ -25,6 +26,7 @@ use hotmart_webhook::Webhook;
 use http_body_util::Full;
 use hyper::Request;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -93,17 +95,10 @@ impl ForwardConfig {
             .parse()
             .map_err(|_| format!("HOTMART_FORWARD_URL is not a URL: {url:?}"))?;
         match uri.scheme_str() {
-            Some("http") if uri.host().is_some() => {}
-            Some("https") => {
-                return Err(
-                    "HOTMART_FORWARD_URL: https is not supported by the built-in client; \
-                     forward to http on a private network or through a local TLS proxy"
-                        .into(),
-                );
-            }
+            Some("http" | "https") if uri.host().is_some() => {}
             _ => {
                 return Err(format!(
-                    "HOTMART_FORWARD_URL must be http://host[:port]/path, got {url:?}"
+                    "HOTMART_FORWARD_URL must be http(s)://host[:port]/path, got {url:?}"
                 ));
             }
         }
@@ -119,7 +114,7 @@ impl ForwardConfig {
 #[derive(Clone, Debug)]
 pub struct ForwardSink {
     config: ForwardConfig,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
 }
 
 impl ForwardSink {
@@ -128,6 +123,12 @@ impl ForwardSink {
         let mut connector = HttpConnector::new();
         connector.set_connect_timeout(Some(config.timeout));
         connector.set_nodelay(true);
+        connector.enforce_http(false);
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_webpki_roots()
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(30))
             .build(connector);
@@ -247,13 +248,13 @@ mod tests {
     }
 
     #[test]
-    fn an_https_url_is_a_clear_setting_error() {
-        let err = ForwardConfig::new(
-            "https://app.example/hooks",
-            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-            Duration::from_secs(1),
-        )
-        .unwrap_err();
-        assert!(err.contains("https"), "{err}");
+    fn an_https_url_is_accepted_and_other_schemes_are_a_clear_setting_error() {
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        assert!(
+            ForwardConfig::new("https://app.example/hooks", secret, Duration::from_secs(1)).is_ok()
+        );
+        let err = ForwardConfig::new("ftp://app.example/hooks", secret, Duration::from_secs(1))
+            .unwrap_err();
+        assert!(err.contains("http(s)://"), "{err}");
     }
 }
