@@ -207,17 +207,17 @@ payload! {
     /// # Ok::<(), hotmart_webhook::ParseError>(())
     /// ```
     #[derive(Default)]
-    pub struct PurchaseData<'a> {
+    pub struct PurchaseData<'a> in place {
         /// The product bought.
         #[serde(borrow)]
-        pub product: Option<Product<'a>>,
+        pub product: Option<Product<'a>> in place,
         /// Affiliates. Without an affiliate Hotmart sends one element with
         /// empty strings: test [`Affiliate::code`], not the length.
         #[serde(borrow)]
         pub affiliates: Option<Affiliates<'a>>,
         /// The buyer (only what the checkout collected).
         #[serde(borrow)]
-        pub buyer: Option<Buyer<'a>>,
+        pub buyer: Option<Buyer<'a>> in place,
         /// The producer.
         #[serde(borrow)]
         pub producer: Option<Producer<'a>>,
@@ -226,10 +226,10 @@ payload! {
         pub commissions: Option<Commissions<'a>>,
         /// The purchase itself.
         #[serde(borrow)]
-        pub purchase: Option<Purchase<'a>>,
+        pub purchase: Option<Purchase<'a>> in place,
         /// The subscription, for subscription products.
         #[serde(borrow)]
-        pub subscription: Option<Subscription<'a>>,
+        pub subscription: Option<Subscription<'a>> in place,
         /// Freight, for physical products (documented 2026).
         #[serde(borrow)]
         pub shipping: Option<Shipping<'a>>,
@@ -295,7 +295,7 @@ impl PurchaseData<'_> {
 payload! {
     /// `data.product` of a purchase.
     #[derive(Default)]
-    pub struct Product<'a> {
+    pub struct Product<'a> in place {
         /// Product id (`0` in test events).
         #[serde(borrow)]
         pub id: Option<Id<'a>>,
@@ -374,7 +374,7 @@ impl Affiliate<'_> {
 payload! {
     /// `data.buyer` of a purchase.
     #[derive(Default)]
-    pub struct Buyer<'a> {
+    pub struct Buyer<'a> in place {
         /// E-mail.
         #[serde(borrow)]
         pub email: Option<Text<'a>>,
@@ -404,7 +404,7 @@ payload! {
         pub document_type: Option<DocumentType<'a>>,
         /// Address.
         #[serde(borrow)]
-        pub address: Option<Address<'a>>,
+        pub address: Option<Address<'a>> in place,
     }
 }
 
@@ -457,7 +457,7 @@ payload! {
 payload! {
     /// `data.purchase`.
     #[derive(Default)]
-    pub struct Purchase<'a> {
+    pub struct Purchase<'a> in place {
         /// Transaction code (`HP…`), the same across a purchase's events.
         #[serde(borrow)]
         pub transaction: Option<Text<'a>>,
@@ -479,10 +479,10 @@ payload! {
         pub original_offer_price: Option<Money<'a>>,
         /// The offer.
         #[serde(borrow)]
-        pub offer: Option<Offer<'a>>,
+        pub offer: Option<Offer<'a>> in place,
         /// Payment.
         #[serde(borrow)]
-        pub payment: Option<Payment<'a>>,
+        pub payment: Option<Payment<'a>> in place,
         /// Checkout country.
         #[serde(borrow)]
         pub checkout_country: Option<Country<'a>>,
@@ -523,7 +523,7 @@ payload! {
 payload! {
     /// `purchase.payment`.
     #[derive(Default)]
-    pub struct Payment<'a> {
+    pub struct Payment<'a> in place {
         /// Method.
         #[serde(borrow, rename = "type")]
         pub kind: Option<PaymentType<'a>>,
@@ -612,16 +612,16 @@ payload! {
 payload! {
     /// `data.subscription` of a purchase.
     #[derive(Default)]
-    pub struct Subscription<'a> {
+    pub struct Subscription<'a> in place {
         /// Status (only `ACTIVE` has been observed, even on refunds in tests).
         #[serde(borrow)]
         pub status: Option<SubscriptionStatus<'a>>,
         /// Plan.
         #[serde(borrow)]
-        pub plan: Option<Plan<'a>>,
+        pub plan: Option<Plan<'a>> in place,
         /// Subscriber.
         #[serde(borrow)]
-        pub subscriber: Option<Subscriber<'a>>,
+        pub subscriber: Option<Subscriber<'a>> in place,
     }
 }
 
