@@ -3,39 +3,71 @@
 //! Every payload struct is declared once, with its wire names; the macros add
 //! the serde derives, `#[non_exhaustive]`, `skip_serializing_if` on every
 //! `Option` (Hotmart omits absent fields rather than sending `null`),
-//! tolerant reading of every `Option` (see `problem.rs`) and an
-//! `into_owned()` that detaches the value from the body.
+//! tolerant reading of every `Option` (see `problem.rs`), an
+//! `into_owned()` that detaches the value from the body and, for the structs
+//! declared `in place`, the filling the one-pass parser uses
+//! (`event/in_place.rs`), wire names taken from the same attributes.
 
 /// Declares a payload struct. Fields of type `Option<…>` default to `None`
 /// when absent or `null` and are omitted when serialised.
+///
+/// `pub struct Name<'a> in place { … }` also implements
+/// [`FillInPlace`](crate::event::in_place::FillInPlace) from the same
+/// declaration: every field is read under the names serde reads it by (its
+/// own, a `#[serde(rename = "…")]`, and every `#[serde(alias = "…")]`), so
+/// the one-pass path cannot miss a field the derived impl reads. A field
+/// written `pub f: Option<T> in place` is filled in place (`T` must be
+/// declared `in place` too); the others are read by value.
 macro_rules! payload {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident<'a> in place { $($body:tt)* }
+    ) => {
+        payload!(@munch [$(#[$meta])*] $name [lt] [in_place] [] [] [] $($body)*);
+    };
     (
         $(#[$meta:meta])*
         pub struct $name:ident<'a> { $($body:tt)* }
     ) => {
-        payload!(@munch [$(#[$meta])*] $name [lt] [] [] $($body)*);
+        payload!(@munch [$(#[$meta])*] $name [lt] [] [] [] [] $($body)*);
     };
     (
         $(#[$meta:meta])*
         pub struct $name:ident { $($body:tt)* }
     ) => {
-        payload!(@munch [$(#[$meta])*] $name [] [] [] $($body)*);
+        payload!(@munch [$(#[$meta])*] $name [] [] [] [] [] $($body)*);
     };
-    (@munch [$($meta:tt)*] $name:ident [$($lt:tt)?] [$($fields:tt)*] [$($names:ident)*]
-        $(#[$fm:meta])* pub $f:ident : Option<$t:ty> $(, $($rest:tt)*)?
+    // One field per step: `$fields` collects the struct's fields as
+    // emitted, `$names` their identifiers, `$reads` how the in-place
+    // filling reads each (mode, identifier, attributes).
+    (@munch [$($meta:tt)*] $name:ident [$($lt:tt)?] [$($ip:tt)?] [$($fields:tt)*] [$($names:ident)*] [$($reads:tt)*]
+        $(#[$($fm:tt)*])* pub $f:ident : Option<$t:ty> in place $(, $($rest:tt)*)?
     ) => {
-        payload!(@munch [$($meta)*] $name [$($lt)?]
-            [$($fields)* $(#[$fm])* #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::problem::field")] pub $f: Option<$t>,]
-            [$($names)* $f] $($($rest)*)?);
+        payload!(@munch [$($meta)*] $name [$($lt)?] [$($ip)?]
+            [$($fields)* $(#[$($fm)*])* #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::problem::field")] pub $f: Option<$t>,]
+            [$($names)* $f]
+            [$($reads)* (nested $f [$([$($fm)*])*])]
+            $($($rest)*)?);
     };
-    (@munch [$($meta:tt)*] $name:ident [$($lt:tt)?] [$($fields:tt)*] [$($names:ident)*]
-        $(#[$fm:meta])* pub $f:ident : $t:ty $(, $($rest:tt)*)?
+    (@munch [$($meta:tt)*] $name:ident [$($lt:tt)?] [$($ip:tt)?] [$($fields:tt)*] [$($names:ident)*] [$($reads:tt)*]
+        $(#[$($fm:tt)*])* pub $f:ident : Option<$t:ty> $(, $($rest:tt)*)?
     ) => {
-        payload!(@munch [$($meta)*] $name [$($lt)?]
-            [$($fields)* $(#[$fm])* pub $f: $t,]
-            [$($names)* $f] $($($rest)*)?);
+        payload!(@munch [$($meta)*] $name [$($lt)?] [$($ip)?]
+            [$($fields)* $(#[$($fm)*])* #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::problem::field")] pub $f: Option<$t>,]
+            [$($names)* $f]
+            [$($reads)* (value $f [$([$($fm)*])*])]
+            $($($rest)*)?);
     };
-    (@munch [$($meta:tt)*] $name:ident [lt] [$($fields:tt)*] [$($names:ident)*]) => {
+    (@munch [$($meta:tt)*] $name:ident [$($lt:tt)?] [$($ip:tt)?] [$($fields:tt)*] [$($names:ident)*] [$($reads:tt)*]
+        $(#[$($fm:tt)*])* pub $f:ident : $t:ty $(, $($rest:tt)*)?
+    ) => {
+        payload!(@munch [$($meta)*] $name [$($lt)?] [$($ip)?]
+            [$($fields)* $(#[$($fm)*])* pub $f: $t,]
+            [$($names)* $f]
+            [$($reads)* (value $f [$([$($fm)*])*])]
+            $($($rest)*)?);
+    };
+    (@munch [$($meta:tt)*] $name:ident [lt] [$($ip:tt)?] [$($fields:tt)*] [$($names:ident)*] [$($reads:tt)*]) => {
         #[derive(Clone, Debug, PartialEq, serde::Serialize)]
         $($meta)*
         #[non_exhaustive]
@@ -77,8 +109,10 @@ macro_rules! payload {
                 $( $crate::strategy::Strings::strings(&self.$names, out); )*
             }
         }
+
+        payload!(@fill [$($ip)?] $name $($reads)*);
     };
-    (@munch [$($meta:tt)*] $name:ident [] [$($fields:tt)*] [$($names:ident)*]) => {
+    (@munch [$($meta:tt)*] $name:ident [] [] [$($fields:tt)*] [$($names:ident)*] [$($reads:tt)*]) => {
         #[derive(Clone, Debug, PartialEq, serde::Serialize)]
         $($meta)*
         #[non_exhaustive]
@@ -111,6 +145,74 @@ macro_rules! payload {
                 $( $crate::strategy::Strings::strings(&self.$names, out); )*
             }
         }
+    };
+    // The in-place filling, for structs declared `in place`: a key seen
+    // twice is an error and an unknown key is skipped, as in the derived impl.
+    (@fill [] $name:ident $($reads:tt)*) => {};
+    (@fill [in_place] $name:ident $(($mode:ident $f:ident [$($attrs:tt)*]))*) => {
+        impl<'de: 'a, 'a> $crate::event::in_place::FillInPlace<'de> for $name<'a> {
+            #[cfg(test)]
+            const WIRE_NAMES: &'static [&'static [&'static str]] =
+                &[$( payload!(@names list $f [] [] $($attrs)*) ),*];
+
+            fn fill<A: serde::de::MapAccess<'de>>(&mut self, mut map: A) -> Result<(), A::Error> {
+                // Which fields were read, by their own names.
+                #[derive(Default)]
+                struct Seen { $($f: bool,)* }
+                let mut seen = Seen::default();
+                while let Some(key) = map.next_key::<$crate::Text<'de>>()? {
+                    match key.as_str() {
+                        $( payload!(@names pattern $f [] [] $($attrs)*) => {
+                            if seen.$f {
+                                return Err(serde::de::Error::duplicate_field(
+                                    payload!(@names first $f [] [] $($attrs)*),
+                                ));
+                            }
+                            seen.$f = true;
+                            payload!(@read $mode map self.$f);
+                        } )*
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(())
+            }
+        }
+    };
+    (@read value $map:ident $place:expr) => {
+        $place = $map.next_value()?
+    };
+    (@read nested $map:ident $place:expr) => {
+        $map.next_value_seed($crate::event::in_place::FillOption(&mut $place))?
+    };
+    // The wire names of field `$f` from its attributes (one bracketed
+    // group each): its `rename` (else its own name), then its aliases; as
+    // a `pattern`, a `list`, or the `first` (the name serde reports).
+    (@names $how:ident $f:ident [$($rename:literal)?] [$($alias:literal)*] [serde($($inner:tt)*)] $($attrs:tt)*) => {
+        payload!(@serde $how $f [$($rename)?] [$($alias)*] [$($inner)*] $($attrs)*)
+    };
+    (@names $how:ident $f:ident [$($rename:literal)?] [$($alias:literal)*] [$($other:tt)*] $($attrs:tt)*) => {
+        payload!(@names $how $f [$($rename)?] [$($alias)*] $($attrs)*)
+    };
+    (@names pattern $f:ident [] [$($alias:literal)*]) => { stringify!($f) $(| $alias)* };
+    (@names pattern $f:ident [$rename:literal] [$($alias:literal)*]) => { $rename $(| $alias)* };
+    (@names list $f:ident [] [$($alias:literal)*]) => { &[stringify!($f) $(, $alias)*] };
+    (@names list $f:ident [$rename:literal] [$($alias:literal)*]) => { &[$rename $(, $alias)*] };
+    (@names first $f:ident [] [$($alias:literal)*]) => { stringify!($f) };
+    (@names first $f:ident [$rename:literal] [$($alias:literal)*]) => { $rename };
+    // Inside one `#[serde(…)]`, token by token.
+    (@serde $how:ident $f:ident [$($old:literal)?] [$($alias:literal)*] [rename = $rename:literal $($inner:tt)*] $($attrs:tt)*) => {
+        payload!(@serde $how $f [$rename] [$($alias)*] [$($inner)*] $($attrs)*)
+    };
+    (@serde $how:ident $f:ident [$($rename:literal)?] [$($alias:literal)*] [alias = $new:literal $($inner:tt)*] $($attrs:tt)*) => {
+        payload!(@serde $how $f [$($rename)?] [$($alias)* $new] [$($inner)*] $($attrs)*)
+    };
+    (@serde $how:ident $f:ident [$($rename:literal)?] [$($alias:literal)*] [$skip:tt $($inner:tt)*] $($attrs:tt)*) => {
+        payload!(@serde $how $f [$($rename)?] [$($alias)*] [$($inner)*] $($attrs)*)
+    };
+    (@serde $how:ident $f:ident [$($rename:literal)?] [$($alias:literal)*] [] $($attrs:tt)*) => {
+        payload!(@names $how $f [$($rename)?] [$($alias)*] $($attrs)*)
     };
 }
 

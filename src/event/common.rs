@@ -172,7 +172,7 @@ payload! {
     /// An offer (a price point of a product). Purchases name it by `code`,
     /// plan changes by `key`.
     #[derive(Default)]
-    pub struct Offer<'a> {
+    pub struct Offer<'a> in place {
         /// Offer code (purchases, cart abandonment, charge-date change).
         #[serde(borrow)]
         pub code: Option<Text<'a>>,
@@ -201,7 +201,7 @@ payload! {
 payload! {
     /// A subscription plan.
     #[derive(Default)]
-    pub struct Plan<'a> {
+    pub struct Plan<'a> in place {
         /// Plan id.
         #[serde(borrow)]
         pub id: Option<Id<'a>>,
@@ -210,7 +210,7 @@ payload! {
         pub name: Option<Text<'a>>,
         /// The plan's offer (`key` in `SWITCH_PLAN`, `code` in the charge-date change).
         #[serde(borrow)]
-        pub offer: Option<Offer<'a>>,
+        pub offer: Option<Offer<'a>> in place,
         /// In `SWITCH_PLAN`'s `plans[]`: `true` for the new plan, `false` for the previous one.
         pub current: Option<bool>,
     }
@@ -239,7 +239,7 @@ payload! {
     /// A subscriber: `code` (8 characters, one per buyer per product), and in
     /// some events `name`, `email`, `phone`.
     #[derive(Default)]
-    pub struct Subscriber<'a> {
+    pub struct Subscriber<'a> in place {
         /// Subscriber code, e.g. `"IY8BW62L"`.
         #[serde(borrow)]
         pub code: Option<Text<'a>>,
@@ -259,7 +259,7 @@ payload! {
     /// A postal address. Each key is present only when known; purchase events
     /// use `zipcode`, `ORDER_FULFILLMENT` uses `zip_code`.
     #[derive(Default)]
-    pub struct Address<'a> {
+    pub struct Address<'a> in place {
         /// Country name.
         #[serde(borrow)]
         pub country: Option<Text<'a>>,

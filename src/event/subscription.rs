@@ -41,7 +41,7 @@ payload! {
     /// until [`date_next_charge`](Self::date_next_charge): end access then.
     /// There is no status in this event.
     #[derive(Default)]
-    pub struct SubscriptionCancellation<'a> {
+    pub struct SubscriptionCancellation<'a> in place {
         /// Value of the last processed charge.
         pub actual_recurrence_value: Option<Amount>,
         /// When it was canceled.
@@ -53,23 +53,23 @@ payload! {
         pub product: Option<ProductRef<'a>>,
         /// The subscriber.
         #[serde(borrow)]
-        pub subscriber: Option<Subscriber<'a>>,
+        pub subscriber: Option<Subscriber<'a>> in place,
         /// The subscription.
         #[serde(borrow)]
-        pub subscription: Option<CanceledSubscription<'a>>,
+        pub subscription: Option<CanceledSubscription<'a>> in place,
     }
 }
 
 payload! {
     /// `data.subscription` of a cancellation.
     #[derive(Default)]
-    pub struct CanceledSubscription<'a> {
+    pub struct CanceledSubscription<'a> in place {
         /// Subscription id.
         #[serde(borrow)]
         pub id: Option<Id<'a>>,
         /// Plan.
         #[serde(borrow)]
-        pub plan: Option<Plan<'a>>,
+        pub plan: Option<Plan<'a>> in place,
     }
 }
 
