@@ -62,17 +62,7 @@ fn statuses(given: &[String]) -> Result<Vec<Option<TransactionStatus>>, String> 
             .into_iter()
             .map(Some)
             .collect();
-        for s in [
-            "WAITING_PAYMENT",
-            "STARTED",
-            "UNDER_ANALISYS",
-            "BLOCKED",
-            "NO_FUNDS",
-            "PRE_ORDER",
-            "PROCESSING_TRANSACTION",
-        ] {
-            all.push(Some(TransactionStatus::from(s)));
-        }
+        all.extend(TransactionStatus::without_webhook().into_iter().map(Some));
         return Ok(all);
     }
     given
