@@ -106,3 +106,41 @@ fn a_v1_json_event_key_whose_value_is_null_does_not_identify_the_event() {
         assert_round_trip_or_error(body);
     }
 }
+
+// Found by the fuzz target `layer`. Not a defect of the layer: its JSON
+// finder skips the values it does not read without validating their UTF-8
+// (serde_json's `IgnoredAny` does not), so a v1 JSON body with the right
+// top-level hottok and stray non-UTF-8 bytes inside another string is
+// authentic and accepted, while the target's oracle (`serde_json::Value`)
+// refused the whole body and expected a 401. Accepting is the right side:
+// the token proves the sender; the receiver stores the body and records that
+// it does not parse. The oracle now reads such a body as lossy UTF-8, and
+// `mask_hottok`, through the same finder, still hides the token.
+#[tokio::test]
+async fn a_json_body_with_the_right_hottok_and_stray_non_utf8_bytes_elsewhere_is_authentic() {
+    use bytes::Bytes;
+    use hotmart_webhook::{Hottok, VerifiedBody, VerifyHottokLayer, mask_hottok};
+    use http_body_util::Full;
+    use tower::{ServiceBuilder, ServiceExt};
+
+    let body: &'static [u8] = b"{\"hottok\":\"secret-token-1234\",\"x\":\"a\xff\xfeb\"}";
+    let service = ServiceBuilder::new()
+        .layer(VerifyHottokLayer::new(
+            Hottok::new("secret-token-1234").unwrap(),
+        ))
+        .service_fn(|_: http::Request<VerifiedBody<Full<Bytes>>>| async {
+            Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+        });
+    let request = http::Request::post("/hotmart")
+        .body(Full::new(Bytes::from_static(body)))
+        .unwrap();
+    assert_eq!(service.oneshot(request).await.unwrap().status(), 200);
+
+    let masked = mask_hottok(body);
+    assert_eq!(masked.len(), body.len());
+    assert!(!masked.windows(17).any(|w| w == b"secret-token-1234"));
+    assert!(
+        parse(body).is_err(),
+        "not UTF-8: stored as unparsed, not typed"
+    );
+}

@@ -213,7 +213,12 @@ fn which(candidate: &[u8]) -> Option<MatchedToken> {
 /// string or a form field, exactly once.
 fn body_token(body: &[u8]) -> Option<String> {
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
-        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+        // Lossy: the layer's finder skips the values it does not read
+        // without validating their UTF-8, so stray bytes inside another
+        // string do not make the body unauthentic (tests/regressions.rs,
+        // `a_json_body_with_the_right_hottok_and_stray_non_utf8_bytes_elsewhere_is_authentic`).
+        let text = String::from_utf8_lossy(body);
+        let value: serde_json::Value = serde_json::from_str(&text).ok()?;
         value.get("hottok")?.as_str().map(str::to_owned)
     } else {
         let mut found = form_urlencoded::parse(body).filter(|(k, _)| k == "hottok");
