@@ -181,13 +181,16 @@ async fn retention_deletes_old_processed_bodies_and_keeps_their_metadata() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("bodies of 1 processed"));
     assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM deliveries WHERE body IS NULL"),
+        count(
+            &db,
+            "SELECT COUNT(*) FROM deliveries WHERE seq NOT IN (SELECT seq FROM bodies)"
+        ),
         1
     );
     assert_eq!(
         count(
             &db,
-            "SELECT COUNT(*) FROM deliveries WHERE event_id = 'old' AND body IS NULL AND state = 'processed'"
+            "SELECT COUNT(*) FROM deliveries WHERE event_id = 'old' AND seq NOT IN (SELECT seq FROM bodies) AND state = 'processed'"
         ),
         1
     );
@@ -195,7 +198,7 @@ async fn retention_deletes_old_processed_bodies_and_keeps_their_metadata() {
     assert_eq!(
         count(
             &db,
-            "SELECT COUNT(*) FROM deliveries WHERE state = 'unparsed' AND body IS NOT NULL"
+            "SELECT COUNT(*) FROM deliveries WHERE state = 'unparsed' AND seq IN (SELECT seq FROM bodies)"
         ),
         1
     );
@@ -212,7 +215,11 @@ async fn retention_deletes_old_processed_bodies_and_keeps_their_metadata() {
     let server =
         Server::start_with(&db, |c| c.retention_days = Some(90), Recorder::default()).await;
     eventually(Duration::from_secs(10), "pruned at start", || async {
-        (count(&db, "SELECT COUNT(*) FROM deliveries WHERE body IS NULL") == 2).then_some(())
+        (count(
+            &db,
+            "SELECT COUNT(*) FROM deliveries WHERE seq NOT IN (SELECT seq FROM bodies)",
+        ) == 2)
+            .then_some(())
     })
     .await;
     assert_eq!(count(&db, "SELECT COUNT(*) FROM deliveries"), 3);
@@ -279,4 +286,60 @@ async fn backup_while_serving_is_a_consistent_private_copy() {
     let again = cli(&db, &["backup", copy.to_str().unwrap()]);
     assert!(!again.status.success());
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_with_bodies_inline_has_them_moved_to_their_own_table_at_open() {
+    use hotmart_receiver::store::{DeliveryRef, NewDelivery, OpenOptions, ParseSummary, Source};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.db");
+    let url = format!("sqlite://{}", db.display());
+    let store = hotmart_receiver::store::open(&url, &OpenOptions::default())
+        .await
+        .unwrap();
+    store
+        .insert(NewDelivery {
+            source: Source::Webhook,
+            summary: ParseSummary {
+                key: "k-old".into(),
+                event: Some("PURCHASE_APPROVED".into()),
+                event_id: Some("id-old".into()),
+                transaction: Some("HP1".into()),
+                status: Some("APPROVED".into()),
+                version: Some("2.0.0".into()),
+                parse_error: None,
+                problems: Vec::new(),
+            },
+            received_at: hotmart_receiver::store::now_ms(),
+            body: b"{\"id\":\"id-old\"}".to_vec(),
+        })
+        .await
+        .unwrap();
+    drop(store);
+    // The layout of files written before: the body a column of deliveries.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "ALTER TABLE deliveries ADD COLUMN body BLOB;
+             UPDATE deliveries SET body = (SELECT body FROM bodies WHERE bodies.seq = deliveries.seq);
+             DELETE FROM bodies;",
+        )
+        .unwrap();
+    let store = hotmart_receiver::store::open(&url, &OpenOptions::default())
+        .await
+        .unwrap();
+    let row = store
+        .get(&DeliveryRef::Id("id-old".into()))
+        .await
+        .unwrap()
+        .expect("the row is still there");
+    assert_eq!(row.body.as_deref(), Some(&b"{\"id\":\"id-old\"}"[..]));
+    drop(store);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM pragma_table_info('deliveries') WHERE name = 'body'"
+        ),
+        0
+    );
 }

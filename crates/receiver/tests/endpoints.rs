@@ -44,7 +44,8 @@ async fn v2_delivery_is_stored_with_its_summary_before_200_and_processed() {
     // The row is there as soon as the answer is: read straight from the file.
     let row = rows(
         &server.db,
-        "SELECT event_id, event, version, source, transaction_code, status, key, state, body
+        "SELECT event_id, event, version, source, transaction_code, status, key, state,
+             (SELECT body FROM bodies WHERE bodies.seq = deliveries.seq)
          FROM deliveries",
     );
     assert_eq!(row.len(), 1);
@@ -179,7 +180,7 @@ async fn v1_postback_is_verified_by_its_body_deduped_on_transaction_and_status_a
     }
     let body = rows(
         &dir.path().join("receiver.db"),
-        "SELECT body FROM deliveries ORDER BY seq",
+        "SELECT body FROM bodies ORDER BY seq",
     );
     let rusqlite::types::Value::Blob(body) = &body[0][0] else {
         panic!()

@@ -333,7 +333,8 @@ async fn an_unparsable_body_is_processed_after_reparse() {
     rusqlite::Connection::open(&db)
         .unwrap()
         .execute(
-            "UPDATE deliveries SET body = ?1 WHERE state = 'unparsed'",
+            "UPDATE bodies SET body = ?1
+             WHERE seq IN (SELECT seq FROM deliveries WHERE state = 'unparsed')",
             [body],
         )
         .unwrap();

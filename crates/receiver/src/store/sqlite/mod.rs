@@ -119,6 +119,7 @@ impl SqliteStore {
             .map_err(db)?;
         refuse_old_schema(&conn)?;
         conn.execute_batch(schema::SCHEMA).map_err(db)?;
+        move_bodies_apart(&conn)?;
         if options.exclusive {
             // The lock proves no other worker runs on this file: leases
             // still held are those of a run that died; its rows are due now.
@@ -252,6 +253,32 @@ fn take_lock(path: &Path) -> StoreResult<File> {
             lock.display()
         ))),
     }
+}
+
+/// A file written before the bodies moved to their own table: moves them
+/// there, in one transaction.
+fn move_bodies_apart(conn: &Connection) -> StoreResult<()> {
+    let inline: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('deliveries') WHERE name = 'body'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db)?;
+    if inline == 0 {
+        return Ok(());
+    }
+    conn.execute_batch(
+        "BEGIN IMMEDIATE;
+         INSERT OR IGNORE INTO bodies (seq, body)
+             SELECT seq, body FROM deliveries WHERE body IS NOT NULL;
+         ALTER TABLE deliveries DROP COLUMN body;
+         COMMIT;",
+    )
+    .map_err(|e| {
+        let _ = conn.execute_batch("ROLLBACK");
+        db(e)
+    })
 }
 
 fn refuse_old_schema(conn: &Connection) -> StoreResult<()> {

@@ -82,7 +82,9 @@ pub(super) fn get(
     which: &DeliveryRef,
 ) -> rusqlite::Result<Option<DeliveryDetail>> {
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}, parse_error, problems, body FROM deliveries WHERE seq = ?1"
+        "SELECT {SUMMARY_COLUMNS}, parse_error, problems,
+             (SELECT body FROM bodies WHERE bodies.seq = deliveries.seq)
+         FROM deliveries WHERE seq = ?1"
     );
     let seq = match which {
         DeliveryRef::Seq(seq) => Some(*seq),
@@ -190,7 +192,8 @@ pub(super) fn to_reparse(
     limit: usize,
 ) -> rusqlite::Result<Vec<ReparseRow>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, body, source FROM deliveries
+        "SELECT seq, (SELECT body FROM bodies WHERE bodies.seq = deliveries.seq), source
+         FROM deliveries
          WHERE state = 'unparsed' AND seq > ?1 ORDER BY seq LIMIT ?2",
     )?;
     let rows = stmt.query_map(

@@ -27,9 +27,14 @@ CREATE TABLE IF NOT EXISTS deliveries (
     received_at INTEGER NOT NULL,
     last_seen_at INTEGER NOT NULL,
     duplicates INTEGER NOT NULL DEFAULT 0,
-    processed_at INTEGER,
-    -- The masked body; NULL once pruned (retention).
-    body BLOB
+    processed_at INTEGER
+);
+-- The masked bodies, apart: claiming a row and recording its attempt
+-- rewrite the whole row, and a body (kilobytes) in it tripled what each
+-- delivery wrote to the WAL. A row without a body was pruned (retention).
+CREATE TABLE IF NOT EXISTS bodies (
+    seq INTEGER PRIMARY KEY REFERENCES deliveries(seq),
+    body BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(due_at, seq) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries(state, seq);

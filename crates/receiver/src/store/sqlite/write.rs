@@ -219,8 +219,8 @@ fn insert(conn: &Connection, d: &NewDelivery) -> StoreResult<Inserted> {
         .prepare_cached(
             "INSERT INTO deliveries (key, source, event, event_id, transaction_code, status,
                  version, state, parse_error, problems, unparsed_on_receipt, due_at,
-                 received_at, last_seen_at, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)
+                 received_at, last_seen_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)
              ON CONFLICT(key) DO NOTHING",
         )
         .map_err(db)?
@@ -238,16 +238,18 @@ fn insert(conn: &Connection, d: &NewDelivery) -> StoreResult<Inserted> {
             unparsed,
             due_at,
             d.received_at,
-            d.body,
         ])
         .map_err(db)?;
     if inserted == 1 {
+        let seq = conn.last_insert_rowid();
+        conn.prepare_cached("INSERT INTO bodies (seq, body) VALUES (?1, ?2)")
+            .map_err(db)?
+            .execute(params![seq, d.body])
+            .map_err(db)?;
         if unparsed {
             bump(conn, "unparsed_on_receipt", 1).map_err(db)?;
         }
-        return Ok(Inserted::New {
-            seq: conn.last_insert_rowid(),
-        });
+        return Ok(Inserted::New { seq });
     }
     let (seq, state, due_at, claimed_by): (i64, String, Option<i64>, Option<String>) = conn
         .prepare_cached(
@@ -298,7 +300,7 @@ fn claim(
          WHERE seq IN (SELECT seq FROM deliveries
                        WHERE state = 'pending' AND due_at <= ?3
                        ORDER BY due_at, seq LIMIT ?4)
-         RETURNING seq, key, attempts, body",
+         RETURNING seq, key, attempts",
     )?;
     let rows = stmt.query_map(
         params![worker, until, now, i64::try_from(limit).unwrap_or(i64::MAX)],
@@ -307,11 +309,18 @@ fn claim(
                 seq: r.get(0)?,
                 key: r.get(1)?,
                 attempts: r.get(2)?,
-                body: r.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default(),
+                body: Vec::new(),
             })
         },
     )?;
     let mut rows: Vec<Claimed> = rows.collect::<rusqlite::Result<_>>()?;
+    let mut body = conn.prepare_cached("SELECT body FROM bodies WHERE seq = ?1")?;
+    for row in &mut rows {
+        row.body = body
+            .query_row([row.seq], |r| r.get(0))
+            .optional()?
+            .unwrap_or_default();
+    }
     rows.sort_by_key(|c| c.seq);
     Ok(rows)
 }
@@ -461,8 +470,8 @@ fn store_reparse(conn: &Connection, seq: i64, s: &ParseSummary) -> rusqlite::Res
 
 fn prune(conn: &Connection, before: i64) -> rusqlite::Result<u64> {
     let n = conn.execute(
-        "UPDATE deliveries SET body = NULL
-         WHERE received_at < ?1 AND state = 'processed' AND body IS NOT NULL",
+        "DELETE FROM bodies WHERE seq IN
+             (SELECT seq FROM deliveries WHERE received_at < ?1 AND state = 'processed')",
         [before],
     )?;
     Ok(n as u64)
