@@ -18,6 +18,7 @@ mod common;
 #[path = "../tests/common/instances.rs"]
 #[allow(dead_code, unreachable_pub)]
 mod instances;
+use common::plan;
 
 use std::time::Duration;
 

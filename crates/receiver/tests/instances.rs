@@ -9,6 +9,8 @@ mod cluster;
 #[path = "common/instances.rs"]
 #[allow(dead_code, unreachable_pub)]
 mod instances;
+#[path = "common/plan.rs"]
+mod plan;
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;

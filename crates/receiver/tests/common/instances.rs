@@ -72,7 +72,7 @@ pub fn plan(total: usize, duplicates: usize, prefix: &str) -> Vec<Delivery> {
     )
     .unwrap();
     let unique = total - duplicates;
-    let mut plan: Vec<Delivery> = (0..unique)
+    let plan: Vec<Delivery> = (0..unique)
         .map(|i| {
             let id = format!("{prefix}-{i:06}");
             let transaction = format!("HP{prefix}{i:08}");
@@ -87,22 +87,10 @@ pub fn plan(total: usize, duplicates: usize, prefix: &str) -> Vec<Delivery> {
             }
         })
         .collect();
-    for d in 0..duplicates {
-        let original = plan[(d * 7919) % unique].clone();
-        plan.push(Delivery {
-            repeat: true,
-            ..original
-        });
-    }
-    // Deterministic shuffle (xorshift), so a failure can be replayed.
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    for i in (1..plan.len()).rev() {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        plan.swap(i, (state % (i as u64 + 1)) as usize);
-    }
-    plan
+    super::plan::with_duplicates_shuffled(plan, duplicates, |original| Delivery {
+        repeat: true,
+        ..original
+    })
 }
 
 /// The forward secret the instances sign with.

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod load;
+pub mod plan;
 pub mod postgres;
 
 use std::future::Future;
